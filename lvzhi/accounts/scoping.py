@@ -1,0 +1,85 @@
+"""The one place that decides what a user may see (`visible_to`).
+
+- office clerks and leaders: their committee and, for a city, its counties (the subtree);
+- a member: their own seats and the committees they sit on (public data);
+- a handling-unit clerk: their unit and its committee;
+- the three administrators: no member data at all (the system administrator sees the
+  committee list, which he maintains).
+Anything outside scope answers 404, exactly like a missing object.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from lvzhi.accounts.models import Role
+
+if TYPE_CHECKING:
+    from lvzhi.accounts.models import User
+
+NOTHING = Q(pk__in=[])
+
+
+def _subtree_ids(user: User) -> list[int]:
+    from lvzhi.organisations.models import Organisation
+
+    if user.organisation is None:
+        return []
+    return list(Organisation.objects.filter(path__startswith=user.organisation.path).values_list("pk", flat=True))
+
+
+def organisation_ids_in_scope(user: User) -> list[int]:
+    """Committees whose data (members, units, figures) the user may see."""
+    from lvzhi.organisations.models import Organisation
+
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return _subtree_ids(user)
+    if user.role == Role.SYSADMIN:
+        return list(Organisation.objects.values_list("pk", flat=True))
+    if user.role == Role.MEMBER and user.person_id:
+        return list(user.person.memberships.values_list("organisation_id", flat=True))  # type: ignore[union-attr]
+    if user.role == Role.UNIT and user.handling_unit_id:
+        return [user.handling_unit.organisation_id]  # type: ignore[union-attr]
+    return []
+
+
+def managed_organisation_ids(user: User) -> list[int]:
+    """Committees whose records the user may change (office clerks, their subtree)."""
+    if not user.is_authenticated or not user.is_active or user.role != Role.OFFICE:
+        return []
+    return _subtree_ids(user)
+
+
+def membership_filter(user: User) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return Q(organisation_id__in=_subtree_ids(user))
+    if user.role == Role.MEMBER and user.person_id:
+        return Q(person_id=user.person_id)
+    return NOTHING
+
+
+def handling_unit_filter(user: User) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return Q(organisation_id__in=_subtree_ids(user))
+    if user.role == Role.UNIT and user.handling_unit_id:
+        return Q(pk=user.handling_unit_id)
+    if user.role == Role.MEMBER:
+        return Q(organisation_id__in=organisation_ids_in_scope(user))
+    return NOTHING
+
+
+def can_see_personal_data(user: User, person_id: int | None = None) -> bool:
+    """ID numbers, phones: unmasked only for users granted it, or for the member themself."""
+    if not user.is_authenticated:
+        return False
+    if person_id is not None and user.person_id == person_id:
+        return True
+    return bool(user.can_view_personal_data and user.role in (Role.OFFICE, Role.LEADER))

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+
+class CharacterClassValidator:
+    """At least three of: upper case, lower case, digits, symbols (等保 level 3)."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        classes = [
+            any(c.isupper() for c in password),
+            any(c.islower() for c in password),
+            any(c.isdigit() for c in password),
+            any(c in string.punctuation for c in password),
+        ]
+        if sum(classes) < 3:
+            raise ValidationError("密码须包含大写字母、小写字母、数字、符号中的至少三类", code="password_classes")
+
+    def get_help_text(self) -> str:
+        return "密码至少8位，且包含大写字母、小写字母、数字、符号中的至少三类。"

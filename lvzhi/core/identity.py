@@ -1,0 +1,84 @@
+"""Personal identifiers: resident ID numbers (GB 11643), mobile numbers, and masking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from lvzhi.core.text import clean_compact
+
+_MOBILE = re.compile(r"^1\d{10}$")
+
+
+class IdentityError(ValueError):
+    """A value that is not a valid identifier; the message is for the user (Chinese)."""
+
+
+def normalise_id_number(value: object) -> str:
+    """Return the canonical 18-character ID number (GB 11643: ISO 7064 MOD 11-2 check
+    character, a real birth date) or raise IdentityError.
+
+    Full-width digits and stray spaces are normalised and a final ``x`` becomes ``X``."""
+    text = clean_compact(value).upper()
+    if not text:
+        raise IdentityError("身份证号码不能为空")
+    if len(text) != 18:
+        raise IdentityError(f"身份证号码应为18位，实际为{len(text)}位")
+    if not re.fullmatch(r"\d{17}[\dX]", text):
+        raise IdentityError("身份证号码只能由数字和末位X组成")
+    if id_check_character(text[:17]) != text[17]:
+        raise IdentityError("身份证号码校验位错误")
+    try:
+        birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        raise IdentityError("身份证号码中的出生日期无效") from None
+    if birth.year < 1900:
+        raise IdentityError("身份证号码中的出生日期无效")
+    if birth > dt.date.today():
+        raise IdentityError("身份证号码中的出生日期晚于今天")
+    return text
+
+
+def birth_date_from_id(id_number: str) -> dt.date:
+    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+def gender_from_id(id_number: str) -> str:
+    """'M' or 'F' from the sequence digit (odd is male)."""
+    return "M" if int(id_number[16]) % 2 else "F"
+
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_check_character(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return "10X98765432"[total % 11]
+
+
+def normalise_mobile(value: object) -> str:
+    text = clean_compact(value).replace("-", "")
+    if text.startswith("+86"):
+        text = text[3:]
+    if not _MOBILE.fullmatch(text):
+        raise IdentityError("手机号码应为以1开头的11位数字")
+    return text
+
+
+def mask_id_number(value: str) -> str:
+    """110105194912310021 -> 110105********0021 (first 6, last 4)."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_mobile(value: str) -> str:
+    """13812341234 -> 138****1234."""
+    if not value:
+        return ""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

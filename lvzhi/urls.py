@@ -1,0 +1,16 @@
+from django.urls import include, path
+
+from lvzhi.accounts import views as account_views
+from lvzhi.api import api
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("lvzhi.accounts.urls")),
+    path("organisations/", include("lvzhi.organisations.urls")),
+    path("members/", include("lvzhi.members.urls")),
+    path("audit/", include("lvzhi.audit.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler404 = "lvzhi.core.views.not_found"
+handler403 = "lvzhi.core.views.forbidden"
