@@ -144,6 +144,7 @@ NODE_MODULES = BASE_DIR / "node_modules"
 # Front-end assets are pinned in package.json, fetched from the npm registry by `make`,
 # and served by the app itself: nothing comes from a CDN at run time.
 STATICFILES_DIRS = [
+    ("lvzhi", BASE_DIR / "lvzhi" / "static" / "lvzhi"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
