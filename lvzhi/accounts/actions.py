@@ -57,14 +57,14 @@ def set_account_active(*, actor: User, user: User, active: bool) -> User:
         raise Forbidden("只有系统管理员可以停用或启用账号")
     if user.pk == actor.pk:
         raise Invalid({"is_active": "不能停用自己的账号"})
-    before = snapshot(user, ACCOUNT_FIELDS)
+    before = snapshot(user, ACCOUNT_FIELDS, mask=False)
     user.is_active = active
     user.save(update_fields=["is_active"])
     record(
         actor=actor,
         action="account.activate" if active else "account.deactivate",
         obj=user,
-        changes=diff(before, snapshot(user, ACCOUNT_FIELDS)),
+        changes=diff(before, snapshot(user, ACCOUNT_FIELDS, mask=False)),
     )
     return user
 
@@ -118,7 +118,7 @@ def grant_role(
         errors["can_view_personal_data"] = "只有机关工作人员和领导可以被授予查看个人敏感信息的权限"
     if errors:
         raise Invalid(errors)
-    before = snapshot(user, ACCOUNT_FIELDS)
+    before = snapshot(user, ACCOUNT_FIELDS, mask=False)
     user.role = role
     user.organisation = organisation if role not in ADMIN_ROLES else None
     user.handling_unit = handling_unit if role == Role.UNIT else None
@@ -130,6 +130,6 @@ def grant_role(
         action="account.grant_role",
         obj=user,
         organisation_id=user.organisation_id,
-        changes=diff(before, snapshot(user, ACCOUNT_FIELDS)),
+        changes=diff(before, snapshot(user, ACCOUNT_FIELDS, mask=False)),
     )
     return user

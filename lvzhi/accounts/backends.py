@@ -3,6 +3,7 @@ successful or not, is written to the audit log with the client IP."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -40,7 +41,7 @@ def authenticate_with_lockout(username: str, password: str) -> User | None:
     user.refresh_from_db(fields=["failed_logins"])
     changes: dict[str, Any] = {"failed_logins": user.failed_logins}
     if user.failed_logins >= settings.LOGIN_FAILURE_LIMIT:
-        until = timezone.now() + timezone.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+        until = timezone.now() + dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
         User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
         changes["locked_until"] = until.isoformat()
     record(actor=user, action="login.failure", changes=changes)

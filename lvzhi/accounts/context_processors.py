@@ -22,6 +22,8 @@ def menu_for(user: Any) -> list[tuple[str, str]]:
             ("承办单位", reverse("organisations:units")),
             ("统计", reverse("members:figures")),
         ]
+        if role == Role.OFFICE:
+            items.insert(items.index(("委员", reverse("members:list"))) + 1, ("导入委员", reverse("members:import")))
     elif role == Role.MEMBER:
         items += [("我的履职档案", reverse("members:mine"))]
     elif role == Role.UNIT:

@@ -3,6 +3,7 @@ tokens."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -104,6 +105,6 @@ class ApiToken(models.Model):
             user=user,
             digest=cls.digest_of(token),
             prefix=token[:8],
-            expires_at=timezone.now() + timezone.timedelta(hours=hours),
+            expires_at=timezone.now() + dt.timedelta(hours=hours),
         )
         return token

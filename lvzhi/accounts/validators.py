@@ -7,9 +7,14 @@ from django.core.exceptions import ValidationError
 
 
 class CharacterClassValidator:
-    """At least three of: upper case, lower case, digits, symbols (等保 level 3)."""
+    """At least 8 characters and three of: upper case, lower case, digits, symbols (等保 level 3)."""
+
+    def __init__(self, min_length: int = 8) -> None:
+        self.min_length = min_length
 
     def validate(self, password: str, user: Any = None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(f"密码至少{self.min_length}位", code="password_too_short")
         classes = [
             any(c.isupper() for c in password),
             any(c.islower() for c in password),

@@ -31,21 +31,25 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
-    data = model_to_dict(obj, fields=fields)
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if key in SENSITIVE_FIELDS:
-            out[key] = "***" if value else ""
-        else:
-            out[key] = _jsonable(value)
-    return out
+def _masked(key: str, value: Any) -> Any:
+    return ("***" if value else "") if key in SENSITIVE_FIELDS else value
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None, *, mask: bool = True) -> dict[str, Any]:
+    """The object's field values as JSON. ``mask=False`` keeps personal data in clear: for
+    comparing before and after, never for writing to the log."""
+    data = {key: _jsonable(value) for key, value in model_to_dict(obj, fields=fields).items()}
+    return {key: _masked(key, value) for key, value in data.items()} if mask else data
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """Only the fields that changed: {"before": {...}, "after": {...}}."""
+    """Only the fields that changed: {"before": {...}, "after": {...}}. Pass unmasked
+    snapshots so a change of a personal field is seen; its values are masked here."""
     keys = [k for k in after if before.get(k) != after.get(k)]
-    return {"before": {k: before.get(k) for k in keys}, "after": {k: after[k] for k in keys}}
+    return {
+        "before": {k: _masked(k, before.get(k)) for k in keys},
+        "after": {k: _masked(k, after[k]) for k in keys},
+    }
 
 
 def record(

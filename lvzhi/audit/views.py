@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -16,7 +17,7 @@ from lvzhi.audit.models import AuditEntry
 from lvzhi.core.dates import DateError, parse_date
 
 
-def _search(request: HttpRequest) -> tuple[object, dict[str, str], str]:
+def _search(request: HttpRequest) -> tuple[QuerySet[AuditEntry], dict[str, str], str]:
     f = {k: request.GET.get(k, "").strip() for k in ("actor", "action", "object", "request_id", "ip", "from", "to")}
     qs = AuditEntry.objects.select_related("organisation").all()
     if f["actor"]:

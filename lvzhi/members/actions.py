@@ -77,10 +77,10 @@ def save_member(
             changes={"after": snapshot(person)},
         )
     else:
-        before = snapshot(person)
+        before = snapshot(person, mask=False)
         for key, value in person_values.items():
             setattr(person, key, value)
-        after = snapshot(person)
+        after = snapshot(person, mask=False)
         if after != before:
             person.save()
             record(
@@ -111,10 +111,10 @@ def save_member(
 
 
 def _apply_membership(actor: User, membership: Membership, seat: dict[str, Any]) -> None:
-    before = snapshot(membership)
+    before = snapshot(membership, mask=False)
     for key, value in seat.items():
         setattr(membership, key, value)
-    after = snapshot(membership)
+    after = snapshot(membership, mask=False)
     if after != before:
         membership.version = F("version") + 1  # type: ignore[assignment]
         membership.save()
@@ -141,10 +141,10 @@ def update_member(*, actor: User, membership: Membership, data: dict[str, Any], 
     if "id_number" in data and data["id_number"] != person.id_number:
         if Person.objects.filter(id_number=data["id_number"]).exclude(pk=person.pk).exists():
             raise Invalid({"id_number": "该身份证号码已属于另一位人员"})
-    before_person = snapshot(person)
+    before_person = snapshot(person, mask=False)
     for key, value in _person_data(data).items():
         setattr(person, key, value)
-    after_person = snapshot(person)
+    after_person = snapshot(person, mask=False)
     if after_person != before_person:
         person.save()
         record(
@@ -155,12 +155,12 @@ def update_member(*, actor: User, membership: Membership, data: dict[str, Any], 
             changes=diff(before_person, after_person),
         )
     seat = _membership_data(data)
-    before = snapshot(locked)
+    before = snapshot(locked, mask=False)
     for key, value in seat.items():
         setattr(locked, key, value)
     locked.version = version + 1
     locked.save()
-    after = snapshot(locked)
+    after = snapshot(locked, mask=False)
     record(
         actor=actor,
         action="member.update",

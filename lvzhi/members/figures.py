@@ -3,6 +3,7 @@ committee and its subtree. Each figure carries its written definition."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count
@@ -31,7 +32,7 @@ def member_figures(organisation: Organisation, *, as_of: Any = None) -> dict[str
     role_labels = dict(MemberRole.choices)
     level_labels = dict(Level.choices)
 
-    def grouped(field: str, labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    def grouped(field: str, labels: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         rows = qs.values(field).annotate(n=Count("id")).order_by("-n", field)
         return [
             {"name": (labels or {}).get(r[field], r[field]) if r[field] else "未分配", "count": r["n"]} for r in rows

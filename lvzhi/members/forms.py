@@ -12,8 +12,13 @@ from lvzhi.organisations.models import BodyKind, Organisation
 class MemberForm(forms.Form):
     """Every field is validated by `validate_member`, the same code the import and the API use."""
 
-    name = forms.CharField(label="姓名", max_length=30)
-    id_number = forms.CharField(label="身份证号码", max_length=40)
+    # Required-ness is checked by validate_member, so the message is the same everywhere.
+    name = forms.CharField(
+        label="姓名", max_length=30, required=False, widget=forms.TextInput(attrs={"required": True})
+    )
+    id_number = forms.CharField(
+        label="身份证号码", max_length=40, required=False, widget=forms.TextInput(attrs={"required": True})
+    )
     gender = forms.ChoiceField(
         label="性别",
         choices=[("", "按身份证号码")] + [(str(label), label) for _, label in Gender.choices],
