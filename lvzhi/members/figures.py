@@ -28,9 +28,9 @@ def member_figures(organisation: Organisation, *, as_of: Any = None) -> dict[str
     qs = Membership.objects.filter(organisation__path__startswith=organisation.path, is_active=True)
     if as_of is not None:
         qs = qs.filter(created_at__date__lte=as_of)
-    party_labels = dict(Party.choices)
-    role_labels = dict(MemberRole.choices)
-    level_labels = dict(Level.choices)
+    party_labels = {k: str(v) for k, v in Party.choices}
+    role_labels = {k: str(v) for k, v in MemberRole.choices}
+    level_labels = {k: str(v) for k, v in Level.choices}
 
     def grouped(field: str, labels: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         rows = qs.values(field).annotate(n=Count("id")).order_by("-n", field)
@@ -39,13 +39,8 @@ def member_figures(organisation: Organisation, *, as_of: Any = None) -> dict[str
         ]
 
     by_role = grouped("role", role_labels)
-    by_role.sort(
-        key=lambda r: (
-            [str(v) for v in role_labels.values()].index(r["name"])
-            if r["name"] in [str(v) for v in role_labels.values()]
-            else 99
-        )
-    )
+    precedence = list(role_labels.values())  # 主席, 副主席, 秘书长, 常委, 委员
+    by_role.sort(key=lambda r: precedence.index(r["name"]) if r["name"] in precedence else len(precedence))
     return {
         "organisation": organisation.code,
         "total": qs.count(),

@@ -1,0 +1,90 @@
+"""The figures areas that `manage.py figures AREA` knows. Each area is a function
+``(organisation, period) -> dict``; the dict carries its own ``definitions`` (the written
+definition of every figure), so the command can print it without knowing the area.
+
+A later area registers itself here, e.g. ``AREAS["proposals"] = proposal_figures``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lvzhi.organisations.models import Organisation
+
+
+@dataclass(frozen=True)
+class Period:
+    """From ``start`` to ``end`` inclusive; None on either side means open. A stock figure
+    (how many members there are) is taken as at ``end``."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "from": self.start.isoformat() if self.start else None,
+            "to": self.end.isoformat() if self.end else None,
+        }
+
+
+FigureFunction = Callable[["Organisation", Period], dict[str, Any]]
+
+
+def members(organisation: Organisation, period: Period) -> dict[str, Any]:
+    from lvzhi.members.figures import member_figures
+
+    return member_figures(organisation, as_of=period.end)
+
+
+AREAS: dict[str, FigureFunction] = {"members": members}
+TITLES: dict[str, str] = {"members": "委员"}
+
+
+def compute(area: str, organisation: Organisation, period: Period) -> dict[str, Any]:
+    figures = dict(AREAS[area](organisation, period))
+    figures.setdefault("period", period.as_json())
+    return figures
+
+
+def label_for(key: str, definitions: dict[str, str]) -> str:
+    """A short Chinese label from a figure's definition: the part before the first '：' or
+    '（' ("在任委员人数：…" -> "在任委员人数")."""
+    text = definitions.get(key, key)
+    for mark in ("：", "（"):
+        text = text.split(mark)[0]
+    return text
+
+
+def summary_lines(area: str, figures: dict[str, Any], organisation_name: str) -> list[str]:
+    """A readable Chinese summary of any area's figures: numbers first, then breakdowns."""
+    from lvzhi.core.dates import format_cn
+
+    definitions: dict[str, str] = figures.get("definitions", {})
+    period = figures.get("period") or {}
+    start, end = period.get("from"), period.get("to")
+    when = "截至今日"
+    if end:
+        when = f"截至{format_cn(dt.date.fromisoformat(end))}"
+    if start:
+        when = f"{format_cn(dt.date.fromisoformat(start))}至" + (
+            format_cn(dt.date.fromisoformat(end)) if end else "今日"
+        )
+    lines = [f"{organisation_name} {TITLES.get(area, area)}统计（{when}，含下级政协）"]
+    for key, value in figures.items():
+        if key in ("organisation", "definitions", "period"):
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            lines.append(f"{label_for(key, definitions)}：{value}")
+    for key, value in figures.items():
+        if isinstance(value, list) and all(isinstance(r, dict) and "name" in r for r in value):
+            lines.append("")
+            lines.append(f"{label_for(key, definitions)}：")
+            lines += [f"  {r['name']}：{r.get('count', '')}" for r in value] or ["  （无）"]
+    if definitions:
+        lines.append("")
+        lines.append("口径说明：")
+        lines += [f"  · {v}" for v in definitions.values()]
+    return lines

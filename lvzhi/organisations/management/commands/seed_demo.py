@@ -1,0 +1,43 @@
+"""`manage.py seed_demo [--if-empty] [--seed N]`: the demo city 示例市 and its four counties,
+built through the same actions as the pages (see lvzhi.organisations.demo)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from lvzhi.audit.context import command_context
+from lvzhi.organisations.demo import DEFAULT_SEED, build_demo
+from lvzhi.organisations.models import Organisation
+
+
+class Command(BaseCommand):
+    help = "生成演示数据：示例市政协及四个县（区）政协、机构、承办单位、委员和各角色演示账号"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--if-empty", action="store_true", help="数据库中已有政协组织时直接跳过（不报错）")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"随机数种子（默认 {DEFAULT_SEED}）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if Organisation.objects.exists():
+            if options["if_empty"]:
+                self.stdout.write("数据库中已有政协组织，跳过演示数据生成。")
+                return
+            raise CommandError(
+                "数据库中已有政协组织数据，拒绝生成演示数据（演示数据只能写入空数据库；加 --if-empty 可跳过）"
+            )
+        self.stdout.write(f"正在生成演示数据（种子 {options['seed']}）…")
+        with command_context("seed_demo"):
+            result = build_demo(options["seed"], progress=True, echo=self.stdout.write)
+        members = sum(r["members"] for r in result.rows)
+        units = sum(r["units"] for r in result.rows)
+        bodies = sum(r["bodies"] for r in result.rows)
+        accounts = sum(r["accounts"] for r in result.rows) + 3
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示数据已生成：政协组织{len(result.rows)}个，机构{bodies}个，承办单位{units}个，"
+                f"委员席位{members}个，账号{accounts}个，用时{result.seconds:.1f}秒。"
+            )
+        )
+        self.stdout.write("查看演示账号：python manage.py demo_logins")
