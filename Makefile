@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= lvzhi.settings
 
-.PHONY: run serve test test-pg check bench install install-dev assets browser migrate demo clean
+.PHONY: run serve test test-pg check bench install install-dev assets browser migrate demo clean gettext messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,22 @@ browser:
 		echo "安装 chromium 与中文字体 …"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
+
+# Translations: the Chinese strings are the source, lvzhi/locale/en the English catalogue.
+# `make messages` extracts new strings into the .po (fill in every msgstr, no fuzzy entries:
+# a test checks) and compiles the .mo. The .mo is committed, so running the site needs no
+# gettext; only this target does, and installs it when missing.
+MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=test-artifacts --ignore='*/tests/*'
+
+gettext:
+	@if ! command -v msgfmt >/dev/null 2>&1; then \
+		echo "安装 gettext …"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+	fi
+
+messages: $(VENV)/.runtime gettext
+	$(BIN)/python manage.py makemessages -l en --no-obsolete --add-location=file $(MAKEMESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput -v0

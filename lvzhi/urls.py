@@ -9,7 +9,9 @@ urlpatterns = [
     path("organisations/", include("lvzhi.organisations.urls")),
     path("members/", include("lvzhi.members.urls")),
     path("audit/", include("lvzhi.audit.urls")),
+    path("proposals/", include("lvzhi.proposals.urls")),
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 handler404 = "lvzhi.core.views.not_found"

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from lvzhi.accounts.models import Role
 
@@ -13,27 +15,29 @@ from lvzhi.accounts.models import Role
 def menu_for(user: Any) -> list[tuple[str, str]]:
     if not user.is_authenticated:
         return []
-    items: list[tuple[str, str]] = [("首页", reverse("home"))]
+    items: list[tuple[str, str]] = [(_("首页"), reverse("home"))]
     role = user.role
     if role in (Role.OFFICE, Role.LEADER):
         items += [
-            ("组织机构", reverse("organisations:tree")),
-            ("委员", reverse("members:list")),
-            ("承办单位", reverse("organisations:units")),
-            ("统计", reverse("members:figures")),
+            (_("组织机构"), reverse("organisations:tree")),
+            (pgettext("菜单", "委员"), reverse("members:list")),
         ]
         if role == Role.OFFICE:
-            items.insert(items.index(("委员", reverse("members:list"))) + 1, ("导入委员", reverse("members:import")))
+            items += [(_("导入委员"), reverse("members:import"))]
+        items += [
+            (_("承办单位"), reverse("organisations:units")),
+            (_("统计"), reverse("members:figures")),
+        ]
     elif role == Role.MEMBER:
-        items += [("我的履职档案", reverse("members:mine"))]
+        items += [(_("我的履职档案"), reverse("members:mine"))]
     elif role == Role.UNIT:
-        items += [("本单位", reverse("organisations:units"))]
+        items += [(_("本单位"), reverse("organisations:units"))]
     elif role == Role.SYSADMIN:
-        items += [("账号管理", reverse("accounts:users")), ("政协组织", reverse("organisations:tree"))]
+        items += [(_("账号管理"), reverse("accounts:users")), (_("政协组织"), reverse("organisations:tree"))]
     elif role == Role.SECADMIN:
-        items += [("角色与权限", reverse("accounts:roles"))]
+        items += [(_("角色与权限"), reverse("accounts:roles"))]
     elif role == Role.AUDITOR:
-        items += [("审计日志", reverse("audit:list"))]
+        items += [(_("审计日志"), reverse("audit:list"))]
     return items
 
 

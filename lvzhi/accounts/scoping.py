@@ -83,3 +83,28 @@ def can_see_personal_data(user: User, person_id: int | None = None) -> bool:
     if person_id is not None and user.person_id == person_id:
         return True
     return bool(user.can_view_personal_data and user.role in (Role.OFFICE, Role.LEADER))
+
+
+def proposal_filter(user: User) -> Q:
+    """Office and leaders: their subtree, except drafts (a draft is the member's own until it
+    is submitted). Members: proposals they sign or are invited to sign, and published ones.
+    Units: proposals assigned to them (not re-assigned away)."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return Q(organisation_id__in=_subtree_ids(user)) & ~Q(state="draft")
+    if user.role == Role.MEMBER and user.person_id:
+        return Q(signers__person_id=user.person_id) | Q(is_published=True)
+    if user.role == Role.UNIT and user.handling_unit_id:
+        return Q(assignments__unit_id=user.handling_unit_id) & ~Q(assignments__state="cancelled")
+    return NOTHING
+
+
+def opinion_filter(user: User) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return Q(organisation_id__in=_subtree_ids(user))
+    if user.role == Role.MEMBER and user.person_id:
+        return Q(authors__id=user.person_id)
+    return NOTHING

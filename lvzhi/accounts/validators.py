@@ -4,6 +4,7 @@ import string
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class CharacterClassValidator:
@@ -14,7 +15,9 @@ class CharacterClassValidator:
 
     def validate(self, password: str, user: Any = None) -> None:
         if len(password) < self.min_length:
-            raise ValidationError(f"密码至少{self.min_length}位", code="password_too_short")
+            raise ValidationError(
+                _("密码至少%(min_length)s位") % {"min_length": self.min_length}, code="password_too_short"
+            )
         classes = [
             any(c.isupper() for c in password),
             any(c.islower() for c in password),
@@ -22,7 +25,9 @@ class CharacterClassValidator:
             any(c in string.punctuation for c in password),
         ]
         if sum(classes) < 3:
-            raise ValidationError("密码须包含大写字母、小写字母、数字、符号中的至少三类", code="password_classes")
+            raise ValidationError(_("密码须包含大写字母、小写字母、数字、符号中的至少三类"), code="password_classes")
 
     def get_help_text(self) -> str:
-        return "密码至少8位，且包含大写字母、小写字母、数字、符号中的至少三类。"
+        return _("密码至少%(min_length)s位，且包含大写字母、小写字母、数字、符号中的至少三类。") % {
+            "min_length": self.min_length
+        }

@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from lvzhi.accounts import actions
@@ -41,9 +43,9 @@ def home(request: HttpRequest) -> HttpResponse:
         orgs = Organisation.objects.visible_to(user)
         visible = Membership.objects.visible_to(user)
         context["cards"] = [
-            ("政协组织", orgs.count()),
-            ("委员", visible.filter(is_active=True).count()),
-            ("承办单位", HandlingUnit.objects.visible_to(user).count()),
+            (_("政协组织"), orgs.count()),
+            (pgettext("菜单", "委员"), visible.filter(is_active=True).count()),
+            (_("承办单位"), HandlingUnit.objects.visible_to(user).count()),
         ]
     elif user.role == Role.MEMBER:
         context["seats"] = Membership.objects.visible_to(user).select_related("organisation", "sector")
@@ -54,7 +56,7 @@ def _require(user: User, role: str) -> None:
     if user.role != role:
         from django.core.exceptions import PermissionDenied
 
-        raise PermissionDenied("您的角色不能使用此功能")
+        raise PermissionDenied(_("您的角色不能使用此功能"))
 
 
 @login_required
@@ -70,7 +72,9 @@ def users(request: HttpRequest) -> HttpResponse:
             for field, msg in exc.errors.items():
                 form.add_error(field if field in form.fields else None, msg)
         else:
-            messages.success(request, f"已创建账号 {created.username}，请由安全管理员分配角色")
+            messages.success(
+                request, _("已创建账号 %(username)s，请由安全管理员分配角色") % {"username": created.username}
+            )
             return redirect("accounts:users")
     q = request.GET.get("q", "").strip()
     qs = User.objects.select_related("organisation").order_by("username")
@@ -90,7 +94,7 @@ def user_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         actions.set_account_active(actor=actor, user=target, active=not target.is_active)
     except ActionError as exc:
-        messages.error(request, "；".join(exc.errors.values()) or exc.message)
+        messages.error(request, _("；").join(exc.errors.values()) or exc.message)
     return redirect("accounts:users")
 
 
@@ -131,7 +135,7 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("person_id_number", str(exc))
             else:
                 if person is None:
-                    form.add_error("person_id_number", "没有该身份证号码的委员")
+                    form.add_error("person_id_number", _("没有该身份证号码的委员"))
         if form.is_valid():
             try:
                 actions.grant_role(
@@ -147,7 +151,7 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 for field, msg in exc.errors.items():
                     form.add_error(field if field in form.fields else None, msg)
             else:
-                messages.success(request, f"已更新 {target.username} 的角色与权限")
+                messages.success(request, _("已更新 %(username)s 的角色与权限") % {"username": target.username})
                 return redirect("accounts:roles")
     return render(request, "accounts/role_edit.html", {"form": form, "target": target})
 
@@ -158,16 +162,16 @@ def password_change(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if not user.check_password(request.POST.get("old_password", "")):
-            error = "原密码不正确"
+            error = _("原密码不正确")
         elif request.POST.get("new_password") != request.POST.get("new_password2"):
-            error = "两次输入的新密码不一致"
+            error = _("两次输入的新密码不一致")
         else:
             try:
                 actions.reset_password(actor=user, user=user, password=request.POST.get("new_password", ""))
             except ActionError as exc:
-                error = "；".join(exc.errors.values())
+                error = _("；").join(exc.errors.values())
             else:
                 login(request, user, backend="lvzhi.accounts.backends.LockoutBackend")
-                messages.success(request, "密码已修改")
+                messages.success(request, _("密码已修改"))
                 return redirect("home")
     return render(request, "accounts/password.html", {"error": error})

@@ -51,3 +51,12 @@ def _from_serial(serial: float) -> dt.date:
 def format_cn(value: dt.date | None) -> str:
     """2018年11月20日."""
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def add_months(value: dt.date, months: int) -> dt.date:
+    """2018-11-30 + 3 months = 2019-02-28: the same day, or the month's last day."""
+    month_index = value.month - 1 + months
+    year, month = value.year + month_index // 12, month_index % 12 + 1
+    import calendar
+
+    return dt.date(year, month, min(value.day, calendar.monthrange(year, month)[1]))

@@ -22,12 +22,18 @@ class Period:
 
     start: dt.date | None = None
     end: dt.date | None = None
+    # A year (年度) as the area counts it: proposals by their 年度 field; members as at the
+    # year's last day when no end date is given. None: no year restriction.
+    year: int | None = None
 
-    def as_json(self) -> dict[str, str | None]:
-        return {
+    def as_json(self) -> dict[str, str | int | None]:
+        data: dict[str, str | int | None] = {
             "from": self.start.isoformat() if self.start else None,
             "to": self.end.isoformat() if self.end else None,
         }
+        if self.year is not None:
+            data["year"] = self.year
+        return data
 
 
 FigureFunction = Callable[["Organisation", Period], dict[str, Any]]
@@ -36,11 +42,21 @@ FigureFunction = Callable[["Organisation", Period], dict[str, Any]]
 def members(organisation: Organisation, period: Period) -> dict[str, Any]:
     from lvzhi.members.figures import member_figures
 
-    return member_figures(organisation, as_of=period.end)
+    as_of = period.end
+    if as_of is None and period.year is not None:
+        as_of = dt.date(period.year, 12, 31)
+    return member_figures(organisation, as_of=as_of)
 
 
-AREAS: dict[str, FigureFunction] = {"members": members}
-TITLES: dict[str, str] = {"members": "委员"}
+def proposals(organisation: Organisation, period: Period) -> dict[str, Any]:
+    from lvzhi.proposals.figures import proposal_figures
+
+    has_dates = period.start is not None or period.end is not None
+    return proposal_figures(organisation, year=period.year, period=period if has_dates else None)
+
+
+AREAS: dict[str, FigureFunction] = {"members": members, "proposals": proposals}
+TITLES: dict[str, str] = {"members": "委员", "proposals": "提案"}
 
 
 def compute(area: str, organisation: Organisation, period: Period) -> dict[str, Any]:
@@ -72,12 +88,18 @@ def summary_lines(area: str, figures: dict[str, Any], organisation_name: str) ->
         when = f"{format_cn(dt.date.fromisoformat(start))}至" + (
             format_cn(dt.date.fromisoformat(end)) if end else "今日"
         )
+    if period.get("year"):
+        when = f"{period['year']}年度" + ("" if when == "截至今日" else f"，{when}")
     lines = [f"{organisation_name} {TITLES.get(area, area)}统计（{when}，含下级政协）"]
     for key, value in figures.items():
-        if key in ("organisation", "definitions", "period"):
+        if key in ("organisation", "definitions", "period", "year"):
             continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and key.endswith("_rate"):
+            lines.append(f"{label_for(key, definitions)}：{value:.1%}")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
             lines.append(f"{label_for(key, definitions)}：{value}")
+        elif value is None and key in definitions:
+            lines.append(f"{label_for(key, definitions)}：—（分母为0）")
     for key, value in figures.items():
         if isinstance(value, list) and all(isinstance(r, dict) and "name" in r for r in value):
             lines.append("")

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from lvzhi.members.models import Gender, MemberRole, Party
-from lvzhi.members.validation import FIELD_BY_KEY, BodyLookup, validate_member
+from lvzhi.members.validation import FIELD_BY_KEY, BodyLookup, source_label, validate_member
 from lvzhi.organisations.models import BodyKind, Organisation
 
 
@@ -14,33 +15,31 @@ class MemberForm(forms.Form):
 
     # Required-ness is checked by validate_member, so the message is the same everywhere.
     name = forms.CharField(
-        label="姓名", max_length=30, required=False, widget=forms.TextInput(attrs={"required": True})
+        label=_("姓名"), max_length=30, required=False, widget=forms.TextInput(attrs={"required": True})
     )
     id_number = forms.CharField(
-        label="身份证号码", max_length=40, required=False, widget=forms.TextInput(attrs={"required": True})
+        label=_("身份证号码"), max_length=40, required=False, widget=forms.TextInput(attrs={"required": True})
     )
     gender = forms.ChoiceField(
-        label="性别",
-        choices=[("", "按身份证号码")] + [(str(label), label) for _, label in Gender.choices],
+        label=_("性别"),
+        choices=[("", _("按身份证号码"))] + [(source_label(g), g.label) for g in Gender],
         required=False,
     )
-    ethnicity = forms.CharField(label="民族", max_length=20, required=False, initial="汉族")
-    party = forms.ChoiceField(
-        label="政治面貌", choices=[(str(label), label) for _, label in Party.choices], required=False
-    )
-    mobile = forms.CharField(label="手机号码", max_length=20, required=False)
-    education = forms.CharField(label="学历", max_length=20, required=False)
-    employer = forms.CharField(label="工作单位", max_length=100, required=False)
-    job_title = forms.CharField(label="职务职称", max_length=100, required=False)
-    expertise = forms.CharField(label="专长", max_length=200, required=False)
-    code = forms.CharField(label="委员编号", max_length=20, required=False)
+    ethnicity = forms.CharField(label=_("民族"), max_length=20, required=False, initial="汉族")
+    party = forms.ChoiceField(label=_("政治面貌"), choices=[(source_label(p), p.label) for p in Party], required=False)
+    mobile = forms.CharField(label=_("手机号码"), max_length=20, required=False)
+    education = forms.CharField(label=_("学历"), max_length=20, required=False)
+    employer = forms.CharField(label=_("工作单位"), max_length=100, required=False)
+    job_title = forms.CharField(label=_("职务职称"), max_length=100, required=False)
+    expertise = forms.CharField(label=_("专长"), max_length=200, required=False)
+    code = forms.CharField(label=_("委员编号"), max_length=20, required=False)
     role = forms.ChoiceField(
-        label="政协职务", choices=[(str(label), label) for _, label in MemberRole.choices], initial="委员"
+        label=_("政协职务"), choices=[(source_label(r), r.label) for r in MemberRole], initial="委员"
     )
-    sector = forms.ChoiceField(label="界别", required=False)
-    working_group = forms.ChoiceField(label="工作组", required=False)
-    special_committee = forms.ChoiceField(label="专门委员会", required=False)
-    simplify = forms.BooleanField(label="将繁体字转换为简体", required=False)
+    sector = forms.ChoiceField(label=_("界别"), required=False)
+    working_group = forms.ChoiceField(label=_("工作组"), required=False)
+    special_committee = forms.ChoiceField(label=_("专门委员会"), required=False)
+    simplify = forms.BooleanField(label=_("将繁体字转换为简体"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from lvzhi.accounts.models import Role, User
 from lvzhi.accounts.scoping import can_see_personal_data, managed_organisation_ids
@@ -16,8 +17,9 @@ from lvzhi.members import actions
 from lvzhi.members.exports import member_workbook
 from lvzhi.members.figures import member_figures
 from lvzhi.members.forms import MemberForm
-from lvzhi.members.models import MemberRole, Membership, Party
+from lvzhi.members.models import Gender, MemberRole, Membership, Party
 from lvzhi.members.queries import member_list
+from lvzhi.members.validation import source_label
 from lvzhi.organisations.models import Body, BodyKind, Level, Organisation
 
 
@@ -107,21 +109,29 @@ def mine(request: HttpRequest) -> HttpResponse:
     return redirect("members:detail", first.pk)
 
 
+def _source(choices: type[Gender | Party | MemberRole], value: str) -> str:
+    """The Chinese label the form posts back, whatever the page's language."""
+    try:
+        return source_label(choices(value))
+    except ValueError:
+        return value
+
+
 def _form_initial(m: Membership) -> dict[str, object]:
     p = m.person
     return {
         "name": p.name,
         "id_number": p.id_number,
-        "gender": p.get_gender_display(),
+        "gender": _source(Gender, p.gender),
         "ethnicity": p.ethnicity,
-        "party": p.get_party_display(),
+        "party": _source(Party, p.party),
         "mobile": p.mobile,
         "education": p.education,
         "employer": p.employer,
         "job_title": p.job_title,
         "expertise": p.expertise,
         "code": m.code,
-        "role": m.get_role_display(),
+        "role": _source(MemberRole, m.role),
         "sector": m.sector.name if m.sector else "",
         "working_group": m.working_group.name if m.working_group else "",
         "special_committee": m.special_committee.name if m.special_committee else "",
@@ -151,7 +161,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
         except ActionError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, f"已添加委员 {membership.person.name}")
+            messages.success(request, _("已添加委员 %(name)s") % {"name": membership.person.name})
             return redirect("members:detail", membership.pk)
     return render(request, "members/form.html", {"form": form, "org": org, "managed": managed, "creating": True})
 
@@ -165,7 +175,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = membership.organisation
     form = MemberForm(request.POST or None, organisation=org, initial=_form_initial(membership))
     if not can_see_personal_data(user, membership.person_id):
-        form.fields["id_number"].help_text = "出于保护个人信息，身份证号码和手机号码不可在此查看或修改"
+        form.fields["id_number"].help_text = _("出于保护个人信息，身份证号码和手机号码不可在此查看或修改")
         form.fields["id_number"].disabled = True
         form.fields["mobile"].disabled = True
         form.initial["id_number"] = membership.person.id_number  # disabled fields keep their stored value
@@ -178,7 +188,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ActionError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
             return redirect("members:detail", membership.pk)
     return render(request, "members/form.html", {"form": form, "org": org, "m": membership, "creating": False})
 

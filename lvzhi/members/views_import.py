@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lvzhi.accounts.models import User
@@ -102,9 +103,9 @@ def member_import(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     error = ""
     if upload is None:
-        error = "请选择要上传的文件"
+        error = _("请选择要上传的文件")
     elif upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        error = f"文件超过{context['max_mb']}MB，请拆分成几个文件分批导入"
+        error = _("文件超过%(max_mb)sMB，请拆分成几个文件分批导入") % {"max_mb": context["max_mb"]}
     elif Path(upload.name or "").suffix.lower() not in ACCEPTED_EXTENSIONS:
         error = UNREADABLE
     if error:

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "lvzhi.audit",
     "lvzhi.organisations",
     "lvzhi.members",
+    "lvzhi.notifications",
+    "lvzhi.opinions",
+    "lvzhi.proposals",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
-"""`manage.py figures AREA --organisation CODE [--from DATE --to DATE | --as-of DATE] [--json]`:
-the figures of one area (members, …) for a committee and its subtree."""
+"""`manage.py figures AREA --organisation CODE [--year YYYY] [--from DATE --to DATE | --as-of DATE] [--json]`:
+the figures of one area (members, proposals, …) for a committee and its subtree."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--to", dest="date_to", help="截止日期（含）")
         parser.add_argument("--as-of", dest="as_of", help="截至日期（含），与 --to 相同")
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="年度，如 2018（提案按提交年度计；委员在未给截止日期时按该年12月31日计）",
+        )
         parser.add_argument("--json", action="store_true", help="以 JSON 输出（含口径说明）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -49,7 +54,10 @@ class Command(BaseCommand):
         end = _date(options["as_of"] or options["date_to"], "--as-of" if options["as_of"] else "--to")
         if start and end and start > end:
             raise CommandError("起始日期不能晚于截止日期")
-        figures = compute(area, organisation, Period(start, end))
+        year = options.get("year")
+        if year is not None and not 1949 <= year <= 2200:
+            raise CommandError(f"--year：年度“{year}”不正确，应为四位数年份，如 2018")
+        figures = compute(area, organisation, Period(start, end, year))
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2, default=str))
         else:
