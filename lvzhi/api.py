@@ -22,6 +22,7 @@ from lvzhi.accounts.api import router as auth_router
 from lvzhi.core.errors import ActionError
 from lvzhi.members.api import router as members_router
 from lvzhi.organisations.api import router as organisations_router
+from lvzhi.proposals import api as proposals_api
 
 
 class Renderer(JSONRenderer):
@@ -44,6 +45,10 @@ api = NinjaAPI(
 api.add_router("/auth", auth_router, tags=["认证"])
 api.add_router("/", organisations_router, tags=["政协组织"])
 api.add_router("/members", members_router, tags=["委员"])
+api.add_router("/proposals", proposals_api.router, tags=["提案"])
+api.add_router("/assignments", proposals_api.assignments_router, tags=["提案办理"])
+api.add_router("/replies", proposals_api.replies_router, tags=["提案办理"])
+api.add_router("/extensions", proposals_api.extensions_router, tags=["提案办理"])
 
 # Unknown paths under /api/v1/ answer JSON too (registered last so it shadows nothing).
 _fallback = Router()

@@ -9,7 +9,11 @@ urlpatterns = [
     path("organisations/", include("lvzhi.organisations.urls")),
     path("members/", include("lvzhi.members.urls")),
     path("audit/", include("lvzhi.audit.urls")),
+    path("proposals/figures/", include("lvzhi.proposals.urls_figures")),
     path("proposals/", include("lvzhi.proposals.urls")),
+    path("handling/", include("lvzhi.proposals.urls_handling")),
+    path("public/", include("lvzhi.proposals.urls_public")),
+    path("notifications/", include("lvzhi.notifications.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

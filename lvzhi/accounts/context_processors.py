@@ -24,14 +24,17 @@ def menu_for(user: Any) -> list[tuple[str, str]]:
         ]
         if role == Role.OFFICE:
             items += [(_("导入委员"), reverse("members:import"))]
+        items += [(_("提案"), reverse("proposals:inbox" if role == Role.OFFICE else "proposals:list"))]
         items += [
             (_("承办单位"), reverse("organisations:units")),
             (_("统计"), reverse("members:figures")),
         ]
     elif role == Role.MEMBER:
         items += [(_("我的履职档案"), reverse("members:mine"))]
+        items += [(_("我的提案"), reverse("proposals:mine"))]
     elif role == Role.UNIT:
         items += [(_("本单位"), reverse("organisations:units"))]
+        items += [(_("承办提案"), reverse("handling:inbox"))]
     elif role == Role.SYSADMIN:
         items += [(_("账号管理"), reverse("accounts:users")), (_("政协组织"), reverse("organisations:tree"))]
     elif role == Role.SECADMIN:

@@ -92,9 +92,13 @@ def proposal_filter(user: User) -> Q:
     if not user.is_authenticated or not user.is_active:
         return NOTHING
     if user.role in (Role.OFFICE, Role.LEADER):
-        return Q(organisation_id__in=_subtree_ids(user)) & ~Q(state="draft")
+        # A body proposal (集体提案) is drafted by the office clerk: his own draft is his.
+        return Q(organisation_id__in=_subtree_ids(user)) & (~Q(state="draft") | Q(created_by_id=user.pk))
     if user.role == Role.MEMBER and user.person_id:
-        return Q(signers__person_id=user.person_id) | Q(is_published=True)
+        # Proposers of a proposal merged into another (并案) get that one's reply and rate it.
+        return (
+            Q(signers__person_id=user.person_id) | Q(merged__signers__person_id=user.person_id) | Q(is_published=True)
+        )
     if user.role == Role.UNIT and user.handling_unit_id:
         return Q(assignments__unit_id=user.handling_unit_id) & ~Q(assignments__state="cancelled")
     return NOTHING

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lvzhi.accounts.context_processors.navigation",
+                "lvzhi.notifications.context_processors.unread_notifications",
             ],
         },
     },

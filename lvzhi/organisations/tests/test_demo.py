@@ -31,7 +31,7 @@ def demo(django_db_setup: None, django_db_blocker: object) -> Iterator[str]:
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         with transaction.atomic():
             out = io.StringIO()
-            call_command("seed_demo", stdout=out)
+            call_command("seed_demo", "--without-proposals", stdout=out)
             yield out.getvalue()
             transaction.set_rollback(True)
 

@@ -272,3 +272,22 @@ def test_it_publishes_replied_proposals_only(pw: ProposalWorld) -> None:
     p = replied(pw, title="关于改善县城停车难的建议")
     p = actions.publish(actor=w.alice, proposal=p, version=p.version)
     assert Proposal.objects.visible_to(pw.ding).filter(pk=p.pk).exists()  # published: every member sees it
+
+
+def test_it_shows_the_merged_into_proposal_to_every_proposer(pw: ProposalWorld) -> None:
+    w = pw.world
+    main = filed(pw, "关于改善农村饮水安全的建议")
+    other = submitted(pw, "关于农村饮水安全工程的建议", author=pw.ding)
+    actions.merge(actor=w.alice, proposal=other, into=main, version=other.version)
+    assert actions.get_proposal_for(pw.ding, main.pk) == main
+    assert Proposal.objects.visible_to(pw.ding).filter(pk=main.pk).count() == 1
+
+
+def test_it_lets_the_office_see_its_own_body_draft_only(pw: ProposalWorld) -> None:
+    w = pw.world
+    draft = actions.create_draft(
+        actor=w.alice, organisation=w.county, data=DRAFT, body_type="party", body_name="民盟东城县委"
+    )
+    assert Proposal.objects.visible_to(w.alice).filter(pk=draft.pk).exists()
+    assert not Proposal.objects.visible_to(w.leader).filter(pk=draft.pk).exists()
+    assert not Proposal.objects.visible_to(w.carol).filter(pk=draft.pk).exists()

@@ -3,6 +3,7 @@ built through the same actions as the pages (see lvzhi.organisations.demo)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from lvzhi.audit.context import command_context
 from lvzhi.organisations.demo import DEFAULT_SEED, build_demo
 from lvzhi.organisations.models import Organisation
+from lvzhi.proposals.demo import build_proposal_demo
 
 
 class Command(BaseCommand):
@@ -17,6 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="数据库中已有政协组织时直接跳过（不报错）")
+        parser.add_argument("--without-proposals", action="store_true", help="不生成演示提案（更快，用于测试）")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"随机数种子（默认 {DEFAULT_SEED}）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,14 +33,20 @@ class Command(BaseCommand):
         self.stdout.write(f"正在生成演示数据（种子 {options['seed']}）…")
         with command_context("seed_demo"):
             result = build_demo(options["seed"], progress=True, echo=self.stdout.write)
+            proposal_results = []
+            if not options["without_proposals"]:
+                # The demo's SMS notifications would only repeat the progress bar in the log.
+                logging.getLogger("lvzhi.notifications").setLevel(logging.WARNING)
+                proposal_results = build_proposal_demo(options["seed"], progress=True, echo=self.stdout.write)
         members = sum(r["members"] for r in result.rows)
         units = sum(r["units"] for r in result.rows)
         bodies = sum(r["bodies"] for r in result.rows)
-        accounts = sum(r["accounts"] for r in result.rows) + 3
+        accounts = sum(r["accounts"] for r in result.rows) + 3 + sum(r.accounts for r in proposal_results)
+        proposals = sum(r.proposals for r in proposal_results)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据已生成：政协组织{len(result.rows)}个，机构{bodies}个，承办单位{units}个，"
-                f"委员席位{members}个，账号{accounts}个，用时{result.seconds:.1f}秒。"
+                f"委员席位{members}个，提案{proposals}件，账号{accounts}个。"
             )
         )
         self.stdout.write("查看演示账号：python manage.py demo_logins")
