@@ -28,6 +28,7 @@ def menu_for(user: Any) -> list[tuple[str, str]]:
         items += [
             (_("承办单位"), reverse("organisations:units")),
             (_("统计"), reverse("members:figures")),
+            (_("提案统计"), reverse("proposal_figures:page")),
         ]
     elif role == Role.MEMBER:
         items += [(_("我的履职档案"), reverse("members:mine"))]

@@ -1023,3 +1023,79 @@ def publish(*, actor: User, proposal: Proposal, version: int | None) -> Proposal
     _save(locked, "is_published", "published_at")
     _event(locked, actor, "publish", "")
     return locked
+
+
+# ---------------------------------------------------------------------------------------
+# settings
+
+
+SETTING_NUMBERS = {
+    "current_session": ("当前会议次数", 1, 20),
+    "deadline_months": ("办理期限（月）", 1, 12),
+    "objection_days": ("申请调整期限（天）", 1, 30),
+    "rating_reminder_days": ("测评提醒（天）", 1, 90),
+    "deadline_reminder_days": ("到期提醒（天）", 1, 60),
+}
+
+
+@transaction.atomic
+def update_settings(*, actor: User, organisation: Organisation, data: dict[str, Any]) -> ProposalSettings:
+    """The proposals office configures its committee: number format, periods, categories,
+    not-filed reasons and the reply-class scheme (A-C, A-D, 甲乙丙…)."""
+    require_office(actor, organisation)
+    conf = ProposalSettings.objects.select_for_update().get(pk=settings_for(organisation).pk)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    fmt = str(data.get("number_format", conf.number_format)).strip()
+    try:
+        fmt.format(term=16, session=3, year=2026, seq=42)
+        if "{seq" not in fmt:
+            raise ValueError
+        values["number_format"] = fmt
+    except (KeyError, ValueError, IndexError):
+        errors["number_format"] = (
+            "编号格式须包含{seq}，可用{term}届次、{session}会议次数、{year}年度，如 第{term}届第{session}次会议第{seq:04d}号"
+        )
+    for key, (label, low, high) in SETTING_NUMBERS.items():
+        raw = str(data.get(key, getattr(conf, key))).strip()
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            errors[key] = f"{label}应为{low}到{high}之间的整数"
+        else:
+            values[key] = int(raw)
+    for key, label in (("categories", "提案类别"), ("not_filed_reasons", "不予立案理由")):
+        items = [
+            line.strip() for line in str(data.get(key, "\n".join(getattr(conf, key)))).splitlines() if line.strip()
+        ]
+        if not items or len(set(items)) != len(items):
+            errors[key] = f"{label}每行一项，不能为空或重复"
+        else:
+            values[key] = items
+    classes = []
+    for n, line in enumerate(str(data.get("reply_classes", "")).splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.replace("｜", "|").split("|")]
+        if len(parts) != 3 or not parts[0] or not parts[1] or parts[2] not in ("是", "否"):
+            errors["reply_classes"] = f"答复类别第{n}行应写成“代码|说明|是否计入解决或正在解决（是/否）”"
+            break
+        classes.append({"code": parts[0], "label": parts[1], "solved": parts[2] == "是"})
+    if "reply_classes" not in errors:
+        if not classes or len({c["code"] for c in classes}) != len(classes):
+            errors["reply_classes"] = "答复类别不能为空，代码不能重复"
+        else:
+            values["reply_classes"] = classes
+    if errors:
+        raise Invalid(errors)
+    before = {k: getattr(conf, k) for k in values}
+    for key, value in values.items():
+        setattr(conf, key, value)
+    conf.save()
+    changed = {k: v for k, v in values.items() if before[k] != v}
+    record(
+        actor=actor,
+        action="proposal_settings.update",
+        obj=conf,
+        organisation_id=organisation.pk,
+        changes={"before": {k: before[k] for k in changed}, "after": changed},
+    )
+    return conf

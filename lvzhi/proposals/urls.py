@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from lvzhi.proposals import views
+from lvzhi.proposals import views, views_settings
 
 app_name = "proposals"
 urlpatterns = [
     path("", views.index, name="index"),
     path("mine/", views.mine, name="mine"),
     path("office/", views.inbox, name="inbox"),
+    path("settings/", views_settings.proposal_settings, name="settings"),
     path("list/", views.list_view, name="list"),
     path("export/", views.export, name="export"),
     path("new/", views.new, name="new"),
