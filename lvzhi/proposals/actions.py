@@ -599,11 +599,14 @@ def _check_units(proposal: Proposal, mode: str, units: Sequence[tuple[HandlingUn
 def roles_for(
     mode: str, units: Sequence[HandlingUnit], lead: HandlingUnit | None = None
 ) -> list[tuple[HandlingUnit, str]]:
+    if mode not in HandlingMode.values:
+        raise Invalid({"mode": "办理方式应为单办、分办或会办"})
     if mode == HandlingMode.SINGLE:
         return [(u, UnitRole.SOLE) for u in units]
     if mode == HandlingMode.SPLIT:
         return [(u, UnitRole.SPLIT) for u in units]
-    lead = lead or (units[0] if units else None)
+    if units and lead is None:
+        raise Invalid({"lead": "会办须指定主办单位"})  # never guess which unit replies for all
     return [(u, UnitRole.LEAD if u == lead else UnitRole.ASSIST) for u in units]
 
 

@@ -291,3 +291,12 @@ def test_it_lets_the_office_see_its_own_body_draft_only(pw: ProposalWorld) -> No
     assert Proposal.objects.visible_to(w.alice).filter(pk=draft.pk).exists()
     assert not Proposal.objects.visible_to(w.leader).filter(pk=draft.pk).exists()
     assert not Proposal.objects.visible_to(w.carol).filter(pk=draft.pk).exists()
+
+
+def test_it_never_guesses_the_lead_unit_of_a_joint_assignment(pw: ProposalWorld) -> None:
+    with pytest.raises(Invalid, match="主办单位"):
+        actions.roles_for("joint", [pw.world.unit, pw.edu])
+    assert actions.roles_for("joint", [pw.world.unit, pw.edu], pw.edu) == [
+        (pw.world.unit, UnitRole.ASSIST),
+        (pw.edu, UnitRole.LEAD),
+    ]
