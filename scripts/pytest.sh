@@ -2,6 +2,8 @@
 # Runs the suite; pytest's exit code 5 ("no tests collected") is a failure here, not a pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# The Makefile exports the run settings; tests use the test settings (same code, fast hasher).
+export DJANGO_SETTINGS_MODULE=lvzhi.settings.test
 .venv/bin/pytest "$@"
 code=$?
 if [ "$code" -eq 5 ]; then
