@@ -24,7 +24,6 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("审计管理员")
 
 
-DATA_ROLES = {Role.OFFICE, Role.LEADER, Role.MEMBER, Role.UNIT}
 ADMIN_ROLES = {Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR}
 
 

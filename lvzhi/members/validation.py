@@ -47,7 +47,6 @@ FIELDS: list[Field] = [
     Field("special_committee", gettext_noop("专门委员会"), False, ("专委会",), ""),
 ]
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
-TEXT_FIELDS = ("ethnicity", "education", "employer", "job_title", "expertise", "code")
 MAX_LENGTH = {
     "name": 30,
     "ethnicity": 20,

@@ -18,7 +18,7 @@ from lvzhi.members.exports import member_workbook
 from lvzhi.members.figures import member_figures
 from lvzhi.members.forms import MemberForm
 from lvzhi.members.models import Gender, MemberRole, Membership, Party
-from lvzhi.members.queries import member_list
+from lvzhi.members.queries import FILTER_KEYS, member_list
 from lvzhi.members.validation import source_label
 from lvzhi.organisations.models import Body, BodyKind, Level, Organisation
 
@@ -47,10 +47,7 @@ def member_list_view(request: HttpRequest) -> HttpResponse:
         if user.role == Role.MEMBER:
             return redirect("members:mine")
         raise Http404()
-    params = {
-        k: request.GET.get(k, "")
-        for k in ("organisation", "sector", "working_group", "party", "role", "level", "q", "active")
-    }
+    params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
     qs = member_list(user, params)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     context = {
@@ -70,10 +67,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if user.role not in (Role.OFFICE, Role.LEADER):
         raise Http404()
-    params = {
-        k: request.GET.get(k, "")
-        for k in ("organisation", "sector", "working_group", "party", "role", "level", "q", "active")
-    }
+    params = {k: request.GET.get(k, "") for k in FILTER_KEYS}
     content = member_workbook(member_list(user, params), show_personal=can_see_personal_data(user))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('委员名单.xlsx')}"

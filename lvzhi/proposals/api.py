@@ -29,7 +29,7 @@ from pydantic import BeforeValidator, ConfigDict, WithJsonSchema, model_validato
 from pydantic_core import PydanticCustomError
 
 from lvzhi.accounts.models import Role, User
-from lvzhi.accounts.scoping import organisation_ids_in_scope, proposal_filter
+from lvzhi.accounts.scoping import organisation_ids_in_scope
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import Invalid, NotFound
 from lvzhi.members.models import Membership, Person
@@ -47,7 +47,6 @@ from lvzhi.proposals.models import (
     ProposalKind,
     ProposalQuerySet,
     ProposalSigner,
-    ProposerType,
     Reply,
     ReplyState,
     Satisfaction,
@@ -135,24 +134,8 @@ class VersionIn(In):
 # -- scoping -------------------------------------------------------------------------------
 
 
-def visible_proposals(user: User) -> ProposalQuerySet:
-    """``Proposal.objects.visible_to``, and what the actions let the user act on beyond it:
-    for a member the proposals their own proposals were merged into (并案: every proposer
-    still gets the reply and rates it); for an office clerk the body proposals (集体提案)
-    they are drafting themselves."""
-    if user.role == Role.MEMBER and user.person_id:
-        q = proposal_filter(user) | Q(merged__signers__person_id=user.person_id)
-        return Proposal.objects.filter(q).distinct()
-    if user.role == Role.OFFICE and user.is_active:
-        q = proposal_filter(user) | Q(
-            created_by=user, proposer_type=ProposerType.BODY, organisation_id=user.organisation_id
-        )
-        return Proposal.objects.filter(q).distinct()
-    return Proposal.objects.visible_to(user)
-
-
 def _get_proposal(user: User, pk: int) -> Proposal:
-    proposal = visible_proposals(user).select_related("organisation").filter(pk=pk).first()
+    proposal = Proposal.objects.visible_to(user).select_related("organisation").filter(pk=pk).first()
     if proposal is None:
         raise NotFound(NOT_FOUND)
     return proposal
@@ -471,7 +454,7 @@ def _consultation(f: Any) -> dict[str, Any]:
 
 def _detail_queryset(user: User) -> ProposalQuerySet:
     return (
-        visible_proposals(user)
+        Proposal.objects.visible_to(user)
         .select_related("organisation", "supervisor", "merged_into")
         .prefetch_related(
             Prefetch("signers", queryset=ProposalSigner.objects.select_related("person")),
@@ -610,7 +593,7 @@ def _late_assignments() -> models.QuerySet[Assignment]:
 
 
 def proposal_list(user: User, filters: ProposalFilters) -> ProposalQuerySet:
-    qs = visible_proposals(user)
+    qs = Proposal.objects.visible_to(user)
     if org := filters.organisation.strip():
         qs = qs.filter(organisation__code=org)
     if (year := _int_param(filters.year, "year", "年度")) is not None:
@@ -683,7 +666,9 @@ def similar(request: HttpRequest, filters: Query[SimilarFilters]) -> list[dict[s
     year = _int_param(filters.year, "year", "年度") or timezone.localdate().year
     exclude = _int_param(filters.exclude, "exclude", "排除的提案")
     found = similar_proposals(org.pk, year, filters.title, exclude_id=exclude)
-    visible = set(visible_proposals(user).filter(pk__in=[s.proposal.pk for s in found]).values_list("pk", flat=True))
+    visible = set(
+        Proposal.objects.visible_to(user).filter(pk__in=[s.proposal.pk for s in found]).values_list("pk", flat=True)
+    )
     out = []
     for s in found:
         p = s.proposal
@@ -897,7 +882,7 @@ def merge(request: HttpRequest, proposal_id: int, payload: MergeIn) -> dict[str,
     """把本提案并入本级政协的另一件提案；两件提案的提案人都会收到答复并测评。"""
     user = _user(request)
     proposal = _office_proposal(user, proposal_id)
-    into = visible_proposals(user).filter(pk=payload.into).first()
+    into = Proposal.objects.visible_to(user).filter(pk=payload.into).first()
     if into is None:
         raise Invalid({"into": "被并入的提案不存在"})
     actions.merge(actor=user, proposal=proposal, into=into, version=payload.version)
@@ -1304,7 +1289,9 @@ replies_router = Router()
 
 
 def _get_reply(user: User, pk: int) -> Reply:
-    reply = Reply.objects.filter(pk=pk, proposal__in=visible_proposals(user)).select_related("assignment").first()
+    reply = (
+        Reply.objects.filter(pk=pk, proposal__in=Proposal.objects.visible_to(user)).select_related("assignment").first()
+    )
     if reply is None or not _reply_visible(user, reply, reply.assignment.unit_id):
         raise NotFound("答复不存在")
     return reply

@@ -10,10 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from lvzhi.accounts.models import Role
-from lvzhi.core.errors import NotFound
 from lvzhi.core.text import clean
-from lvzhi.proposals import actions
 from lvzhi.proposals.models import (
     Assignment,
     AssignmentState,
@@ -60,24 +57,6 @@ def overdue_assignments(today: dt.date | None = None) -> QuerySet[Assignment]:
     return Assignment.objects.filter(
         deadline__lt=today, state__in=OPEN_ASSIGNMENT_STATES, proposal__state=State.ASSIGNED
     )
-
-
-def proposal_for(user: User, pk: int) -> Proposal:
-    """The proposal if the user may see it, else NotFound (404). On top of
-    ``actions.get_proposal_for``: a member whose proposal was merged into another (并案) sees
-    the target too, since every proposer gets its reply and rates it."""
-    try:
-        return actions.get_proposal_for(user, pk)
-    except NotFound:
-        if user.is_authenticated and user.role == Role.MEMBER and user.person_id:
-            proposal = (
-                Proposal.objects.filter(pk=pk, merged__signers__person_id=user.person_id)
-                .select_related("organisation")
-                .first()
-            )
-            if proposal is not None:
-                return proposal
-        raise
 
 
 def proposal_list(user: User, params: Mapping[str, str]) -> ProposalQuerySet:

@@ -55,7 +55,6 @@ from lvzhi.proposals.queries import (
     OPEN_ASSIGNMENT_STATES,
     awaiting_rating,
     office_inbox,
-    proposal_for,
     proposal_list,
 )
 from lvzhi.proposals.similarity import similar_proposals
@@ -318,7 +317,7 @@ def _submit_after_save(request: HttpRequest, proposal: Proposal, form: DraftForm
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """修改草稿 (or a proposal returned for revision)."""
     user = _user(request)
-    proposal = proposal_for(user, pk)
+    proposal = actions.get_proposal_for(user, pk)
     if not _is_author(user, proposal) or proposal.state not in (State.DRAFT, State.RETURNED):
         raise Http404()
     org = proposal.organisation
@@ -382,7 +381,7 @@ def similar(request: HttpRequest) -> HttpResponse:
 def cosigner_search(request: HttpRequest, pk: int) -> HttpResponse:
     """Members of the proposal's committee by name or pinyin initials: name and sector only."""
     user = _user(request)
-    proposal = proposal_for(user, pk)
+    proposal = actions.get_proposal_for(user, pk)
     if user.role != Role.MEMBER or not _is_author(user, proposal):
         raise Http404()
     q = clean(request.GET.get("q"))
@@ -408,7 +407,7 @@ def cosigner_search(request: HttpRequest, pk: int) -> HttpResponse:
 def merge_targets(request: HttpRequest, pk: int) -> HttpResponse:
     """并案: other proposals of the same committee by number or title."""
     user = _user(request)
-    proposal = proposal_for(user, pk)
+    proposal = actions.get_proposal_for(user, pk)
     if not _office_of(user, proposal):
         raise Http404()
     q = clean(request.GET.get("q"))
@@ -530,7 +529,7 @@ def _detail_context(user: User, p: Proposal) -> dict[str, object]:
 @action_errors
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    proposal = proposal_for(user, pk)
+    proposal = actions.get_proposal_for(user, pk)
     return render(request, "proposals/detail.html", _detail_context(user, proposal))
 
 
@@ -539,7 +538,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def print_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A4, laid out like the paper proposal form; names only, no contact data."""
     user = _user(request)
-    p = proposal_for(user, pk)
+    p = actions.get_proposal_for(user, pk)
     signers = [s for s in p.signers.select_related("person") if s.counts]
     return render(request, "proposals/print.html", {"p": p, "signers": signers})
 
@@ -553,7 +552,7 @@ def reply_letter(request: HttpRequest, pk: int) -> FileResponse:
     if reply is None or not reply.letter:
         raise Http404()
     try:
-        proposal_for(user, reply.proposal_id)
+        actions.get_proposal_for(user, reply.proposal_id)
     except NotFound:
         raise Http404() from None
     if user.role == Role.MEMBER and reply.state != ReplyState.APPROVED:
@@ -790,7 +789,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One step on a proposal. On an error the detail page comes back with the Chinese
     message: per field for bad input, on top for a conflict (nothing was changed)."""
     user = _user(request)
-    proposal = proposal_for(user, pk)
+    proposal = actions.get_proposal_for(user, pk)
     handler = HANDLERS.get(action)
     if handler is None:
         raise Http404()
@@ -799,7 +798,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except (NotFound, Forbidden):
         raise
     except ActionError as exc:
-        proposal = proposal_for(user, pk)
+        proposal = actions.get_proposal_for(user, pk)
         context = _detail_context(user, proposal)
         conflict = isinstance(exc, Conflict)
         context.update(
