@@ -19,6 +19,7 @@ from ninja.security import django_auth
 
 from lvzhi.accounts.api import BearerTokenAuth
 from lvzhi.accounts.api import router as auth_router
+from lvzhi.assistance.api import router as assistance_router
 from lvzhi.core.errors import ActionError
 from lvzhi.members.api import router as members_router
 from lvzhi.organisations.api import router as organisations_router
@@ -48,6 +49,7 @@ api.add_router("/members", members_router, tags=["委员"])
 api.add_router("/proposals", proposals_api.router, tags=["提案"])
 api.add_router("/assignments", proposals_api.assignments_router, tags=["提案办理"])
 api.add_router("/replies", proposals_api.replies_router, tags=["提案办理"])
+api.add_router("/assistance", assistance_router, tags=["脱贫攻坚助推行动"])
 api.add_router("/extensions", proposals_api.extensions_router, tags=["提案办理"])
 
 # Unknown paths under /api/v1/ answer JSON too (registered last so it shadows nothing).

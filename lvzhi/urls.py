@@ -13,6 +13,7 @@ urlpatterns = [
     path("proposals/", include("lvzhi.proposals.urls")),
     path("handling/", include("lvzhi.proposals.urls_handling")),
     path("public/", include("lvzhi.proposals.urls_public")),
+    path("assistance/", include("lvzhi.assistance.urls")),
     path("notifications/", include("lvzhi.notifications.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

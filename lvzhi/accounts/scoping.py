@@ -112,3 +112,70 @@ def opinion_filter(user: User) -> Q:
     if user.role == Role.MEMBER and user.person_id:
         return Q(authors__id=user.person_id)
     return NOTHING
+
+
+def _ancestor_ids(user: User) -> list[int]:
+    """The committees above the user's own (a county clerk takes part in the city's campaigns)."""
+    from lvzhi.organisations.models import Organisation
+
+    if user.organisation is None:
+        return []
+    above = _prefixes(user.organisation.path)[:-1]
+    return list(Organisation.objects.filter(path__in=above).values_list("pk", flat=True))
+
+
+def household_filter(user: User) -> Q:
+    """Office and leaders: the households of their subtree. A member: the households they
+    are paired with or whose needs they took on (the data shown to them is masked)."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return Q(organisation_id__in=_subtree_ids(user))
+    if user.role == Role.MEMBER and user.person_id:
+        return Q(pairings__person_id=user.person_id, pairings__ended_on__isnull=True) | Q(
+            needs__person_id=user.person_id
+        )
+    return NOTHING
+
+
+def need_filter(user: User) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return Q(organisation_id__in=_subtree_ids(user))
+    if user.role == Role.MEMBER and user.person_id:
+        return Q(person_id=user.person_id)
+    return NOTHING
+
+
+def campaign_filter(user: User) -> Q:
+    """Campaigns of the user's committees and of the committees above them."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return Q(organisation_id__in=_subtree_ids(user) + _ancestor_ids(user))
+    if user.role == Role.MEMBER and user.person_id:
+        from lvzhi.organisations.models import Organisation
+
+        seats = Organisation.objects.filter(pk__in=organisation_ids_in_scope(user))
+        ids: set[int] = set()
+        for org in seats:
+            ids.update(Organisation.objects.filter(path__in=_prefixes(org.path)).values_list("pk", flat=True))
+        return Q(organisation_id__in=ids)
+    return NOTHING
+
+
+def entry_filter(user: User) -> Q:
+    """Ledger entries: office and leaders their subtree's; a member the entries they are in."""
+    if not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.role in (Role.OFFICE, Role.LEADER):
+        return Q(organisation_id__in=_subtree_ids(user))
+    if user.role == Role.MEMBER and user.person_id:
+        return Q(entry_members__person_id=user.person_id)
+    return NOTHING
+
+
+def _prefixes(path: str) -> list[str]:
+    """'city/county/' -> ['city/', 'city/county/']: a committee's path and those above it."""
+    return [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i > 0]

@@ -55,12 +55,34 @@ def proposals(organisation: Organisation, period: Period) -> dict[str, Any]:
     return proposal_figures(organisation, year=period.year, period=period if has_dates else None)
 
 
-AREAS: dict[str, FigureFunction] = {"members": members, "proposals": proposals}
-TITLES: dict[str, str] = {"members": "委员", "proposals": "提案"}
+def assistance(organisation: Organisation, period: Period, campaign: str | None = None) -> dict[str, Any]:
+    """The assistance action's figures; ``campaign`` is a campaign code."""
+    from lvzhi.assistance.figures import Filters, assistance_figures
+    from lvzhi.assistance.models import Campaign
+
+    found = None
+    if campaign:
+        found = Campaign.objects.filter(code=campaign).first()
+        if found is None or not organisation.path.startswith(found.organisation.path):
+            raise ValueError(f"没有代码为“{campaign}”且在{organisation.name}开展的助推活动")
+    end = period.end
+    if end is None and period.year is not None:
+        end = dt.date(period.year, 12, 31)
+    start = period.start or (dt.date(period.year, 1, 1) if period.year is not None else None)
+    return assistance_figures(Filters(organisation, found, start, end))
 
 
-def compute(area: str, organisation: Organisation, period: Period) -> dict[str, Any]:
-    figures = dict(AREAS[area](organisation, period))
+AREAS: dict[str, FigureFunction] = {"members": members, "proposals": proposals, "assistance": assistance}
+TITLES: dict[str, str] = {"members": "委员", "proposals": "提案", "assistance": "脱贫攻坚助推行动"}
+# Areas that take a campaign (--campaign CODE).
+WITH_CAMPAIGN = {"assistance"}
+
+
+def compute(area: str, organisation: Organisation, period: Period, campaign: str | None = None) -> dict[str, Any]:
+    function: Any = AREAS[area]
+    figures = dict(
+        function(organisation, period, campaign=campaign) if area in WITH_CAMPAIGN else function(organisation, period)
+    )
     figures.setdefault("period", period.as_json())
     return figures
 

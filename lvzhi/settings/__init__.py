@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
+    "django_tasks_db",
     "lvzhi.core",
     "lvzhi.accounts",
     "lvzhi.audit",
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "lvzhi.notifications",
     "lvzhi.opinions",
     "lvzhi.proposals",
+    "lvzhi.households",
+    "lvzhi.assistance",
 ]
 
 MIDDLEWARE = [

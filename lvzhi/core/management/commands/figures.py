@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lvzhi.core.dates import DateError, parse_date
-from lvzhi.core.figures import AREAS, Period, compute, summary_lines
+from lvzhi.core.figures import AREAS, WITH_CAMPAIGN, Period, compute, summary_lines
 from lvzhi.organisations.models import Organisation
 
 
@@ -37,6 +37,7 @@ class Command(BaseCommand):
             type=int,
             help="年度，如 2018（提案按提交年度计；委员在未给截止日期时按该年12月31日计）",
         )
+        parser.add_argument("--campaign", help="助推活动代码（仅 assistance）")
         parser.add_argument("--json", action="store_true", help="以 JSON 输出（含口径说明）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,7 +58,13 @@ class Command(BaseCommand):
         year = options.get("year")
         if year is not None and not 1949 <= year <= 2200:
             raise CommandError(f"--year：年度“{year}”不正确，应为四位数年份，如 2018")
-        figures = compute(area, organisation, Period(start, end, year))
+        campaign = options.get("campaign")
+        if campaign and area not in WITH_CAMPAIGN:
+            raise CommandError("--campaign 只适用于 assistance（助推行动）统计")
+        try:
+            figures = compute(area, organisation, Period(start, end, year), campaign=campaign)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2, default=str))
         else:

@@ -1,0 +1,288 @@
+"""Benchmark: the assistance figures of a province-sized ledger.
+
+Loads 3,000,000 household members (about 860,000 households) and 1,000,000 confirmed ledger
+entries (about 1.3 million member links) for a city and four counties, rebuilds the rollups
+once, then times `assistance_figures` (what the page and the command use: the rollups)
+against `live_figures` (the plain ORM aggregate over the ledger), for the city over its
+counties and for one county, from the start and for a quarter.
+
+Rows are written with executemany on SQLite and binary COPY on PostgreSQL; the data are
+synthetic and deterministic (fixed seed). Returns the figures; prints nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import connection, transaction
+
+
+def _timeit(fn: Callable[[], object], repeat: int = 5) -> float:
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def insert_rows(model: Any, rows: Iterable[dict[str, Any]], **constants: Any) -> int:
+    """Bulk insert rows given as {attname: value}; ``constants`` and then the fields' own
+    defaults fill the rest. Binary COPY on PostgreSQL, executemany on SQLite."""
+    fields = list(model._meta.concrete_fields)
+    now = dt.datetime.now(dt.UTC)
+    defaults: dict[str, Any] = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        elif f.has_default():
+            defaults[f.attname] = f.get_default()
+        else:
+            defaults[f.attname] = None if f.null or f.primary_key else ""
+    defaults.update(constants)
+    table = model._meta.db_table
+    columns = [connection.ops.quote_name(f.column) for f in fields]
+    names = [f.attname for f in fields]
+
+    def values() -> Iterable[list[Any]]:
+        for row in rows:
+            yield [row[n] if n in row else defaults[n] for n in names]
+
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row_values in values():
+                    copy.write_row(row_values)
+                    count += 1
+            return count
+        # The driver's own cursor: Django's wrapper would log (and format) every batch.
+        raw = cursor.cursor.cursor if hasattr(cursor.cursor, "cursor") else cursor.cursor
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
+        batch: list[list[Any]] = []
+        for row_values in values():
+            batch.append(row_values)
+            if len(batch) == 20000:
+                raw.executemany(sql, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            raw.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
+def _next_id(model: Any) -> int:
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return int(last or 0) + 1
+
+
+def load_world(n_people: int, n_entries: int, seed: int = 11) -> dict[str, Any]:
+    from lvzhi.assistance.models import ActionKind, Campaign, Entry, EntryMember
+    from lvzhi.households.models import Household, HouseholdMember, Township, Village
+    from lvzhi.members.models import Membership, Person
+    from lvzhi.organisations.models import Organisation
+
+    rng = random.Random(seed)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    with transaction.atomic():
+        city = Organisation.objects.create(code="bcity", name="基准市政协", short_name="基准市", level="city")
+        counties = [
+            Organisation.objects.create(
+                code=f"bc{i}", name=f"基准{i}县政协", short_name=f"基准{i}县", level="county", parent=city
+            )
+            for i in range(4)
+        ]
+        # Members: 5,000 per county and 600 in the city (a third of them also county members).
+        person_id = _next_id(Person)
+        persons: list[dict[str, Any]] = []
+        seats: list[tuple[int, int]] = []
+        for c, county in enumerate(counties):
+            for i in range(5000):
+                persons.append({"id": person_id, "name": f"委员{c}-{i}", "id_number": f"B{c}{i:016d}", "gender": "M"})
+                seats.append((person_id, county.pk))
+                if i % 33 == 0:
+                    seats.append((person_id, city.pk))
+                person_id += 1
+        now = dt.datetime.now(dt.UTC)
+        insert_rows(Person, persons)
+        membership_id = _next_id(Membership)
+        insert_rows(
+            Membership,
+            ({"id": membership_id + i, "person_id": p, "organisation_id": o} for i, (p, o) in enumerate(seats)),
+        )
+        county_persons = {county.pk: [p for p, o in seats if o == county.pk] for county in counties}
+
+        # Households: 20 townships x 10 villages per county, ~3.5 people each.
+        hh_id, member_id = _next_id(Household), _next_id(HouseholdMember)
+        households: list[tuple[int, int, int]] = []  # (id, county, size)
+        hh_rows: list[dict[str, Any]] = []
+        people_left = n_people
+        for c, county in enumerate(counties):
+            villages = []
+            for t in range(20):
+                township = Township.objects.create(organisation=county, name=f"镇{t}", code=f"{c}{t:08d}")
+                villages += [
+                    Village(organisation=county, township=township, name=f"村{v}", code=f"{c}{t:08d}{v:03d}")
+                    for v in range(10)
+                ]
+            Village.objects.bulk_create(villages)
+            share = people_left if c == len(counties) - 1 else n_people // len(counties)
+            people_left -= share
+            while share > 0:
+                size = min(share, rng.choice((1, 2, 3, 3, 4, 4, 5, 6)))
+                share -= size
+                village = rng.choice(villages)
+                hh_rows.append(
+                    {
+                        "id": hh_id,
+                        "organisation_id": county.pk,
+                        "number": f"{c}{hh_id:012d}",
+                        "township_id": village.township_id,
+                        "village_id": village.pk,
+                        "head_name": f"户主{hh_id}",
+                        "main_cause": "illness",
+                        "size": size,
+                    }
+                )
+                households.append((hh_id, county.pk, size))
+                hh_id += 1
+        insert_rows(Household, hh_rows)
+
+        def members() -> Iterable[dict[str, Any]]:
+            nonlocal member_id
+            for household, county_id, size in households:
+                for k in range(size):
+                    yield {
+                        "id": member_id,
+                        "household_id": household,
+                        "organisation_id": county_id,
+                        "name": f"成员{member_id}",
+                        "id_number": f"H{member_id:017d}",
+                        "relation": "head" if k == 0 else "child",
+                        "sex": "M",
+                        "sort_order": k,
+                    }
+                    member_id += 1
+
+        insert_rows(HouseholdMember, members())
+        timings["load_households_s"] = time.perf_counter() - started
+
+        # Campaigns: 三送三帮 per county for the year, the city's 百日会战.
+        started = time.perf_counter()
+        year = dt.date(2025, 1, 1)
+        campaigns = {}
+        for county in counties:
+            campaigns[county.pk] = Campaign.objects.create(
+                organisation=county, code=f"{county.code}-ss", name="三送三帮", theme="七个助推", start_date=year
+            )
+        hundred = Campaign.objects.create(
+            organisation=city,
+            code="bcity-bairi",
+            name="百日会战",
+            start_date=dt.date(2025, 6, 1),
+            end_date=dt.date(2025, 9, 8),
+        )
+        for launched in [*campaigns.values(), hundred]:
+            ActionKind.objects.create(campaign=launched, code="love", name="送爱心", measure="money")
+        by_county: dict[int, list[tuple[int, int]]] = {}
+        for household, county_id, size in households:
+            by_county.setdefault(county_id, []).append((household, size))
+        entry_id, link_id = _next_id(Entry), _next_id(EntryMember)
+        entries: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
+        for _ in range(n_entries):
+            county = rng.choice(counties)
+            day = year + dt.timedelta(days=rng.randrange(365))
+            in_hundred = dt.date(2025, 6, 1) <= day <= dt.date(2025, 9, 8) and rng.random() < 0.3
+            campaign = hundred.pk if in_hundred else campaigns[county.pk].pk
+            target_household: int | None = rng.choice(by_county[county.pk])[0] if rng.random() < 0.85 else None
+            kind = rng.random()
+            money = rng.choice((100, 200, 500, 1000, 2000)) if kind < 0.5 else 0
+            goods = rng.randint(1, 5) if 0.5 <= kind < 0.7 else 0
+            entries.append(
+                {
+                    "id": entry_id,
+                    "organisation_id": county.pk,
+                    "campaign_id": campaign,
+                    "date": day,
+                    "target": "household" if target_household else "general",
+                    "household_id": target_household,
+                    "summary": "帮扶",
+                    "money": money,
+                    "goods_count": goods,
+                    "goods_value": goods * 150,
+                    "industry_households": int(0.7 <= kind < 0.75),
+                    "students": int(0.75 <= kind < 0.8),
+                    "jobs": int(0.8 <= kind < 0.85),
+                    "info_items": rng.randint(1, 3) if kind >= 0.85 else 0,
+                    "status": "confirmed",
+                    "source": "import",
+                    "batch": "bench",
+                    "confirmed_at": now,
+                }
+            )
+            for p in rng.sample(county_persons[county.pk], 1 if rng.random() < 0.75 else 2):
+                links.append({"id": link_id, "entry_id": entry_id, "person_id": p, "date": day, "counted": True})
+                link_id += 1
+            entry_id += 1
+        insert_rows(Entry, entries)
+        insert_rows(EntryMember, links)
+        timings["load_ledger_s"] = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    started = time.perf_counter()
+    from lvzhi.assistance import rollups
+
+    rollups.rebuild([city, *counties])
+    timings["rebuild_rollups_s"] = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"city": city, "county": counties[0], "links": len(links), **timings}
+
+
+def bench_figures(n_people: int = 3_000_000, n_entries: int = 1_000_000) -> dict[str, Any]:
+    from lvzhi.assistance.figures import Filters, assistance_figures, live_figures
+
+    world = load_world(n_people, n_entries)
+    as_of = dt.date(2025, 11, 20)
+    cases = {
+        "city, from the start": Filters(world["city"], end=as_of),
+        "city, Q3": Filters(world["city"], start=dt.date(2025, 7, 1), end=dt.date(2025, 9, 30)),
+        "county, from the start": Filters(world["county"], end=as_of),
+    }
+    results = []
+    for label, f in cases.items():
+        fast = assistance_figures(f)
+        slow = live_figures(f)
+        assert {k: v for k, v in fast.items() if k != "definitions"} == {
+            k: v for k, v in slow.items() if k != "definitions"
+        }, label
+        results.append(
+            {
+                "case": label,
+                "rollups_s": _timeit(functools.partial(assistance_figures, f)),
+                "live_s": _timeit(functools.partial(live_figures, f), repeat=2),
+                "money_yuan": fast["money_yuan"],
+                "participation_rate": fast["participation_rate"],
+            }
+        )
+    return {
+        "people": n_people,
+        "entries": n_entries,
+        "links": world["links"],
+        "load_households_s": world["load_households_s"],
+        "load_ledger_s": world["load_ledger_s"],
+        "rebuild_rollups_s": world["rebuild_rollups_s"],
+        "cases": results,
+        "city": world["city"],
+    }
