@@ -1,4 +1,5 @@
-"""`manage.py send_reminders [--today DATE]`: the daily reminders of the proposals work.
+"""`manage.py send_reminders [--today DATE]`: the daily reminders of the proposals work and
+the assistance action's working rhythm (lvzhi.assistance.rhythm).
 
 - Deadline reminders to the clerks of handling units whose assignment (not yet replied) is
   due within ProposalSettings.deadline_reminder_days, or overdue.
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lvzhi.accounts.models import Role, User
+from lvzhi.assistance.rhythm import rhythm_reminders
 from lvzhi.audit.context import command_context
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.notifications.models import Notification
@@ -119,4 +121,8 @@ class Command(BaseCommand):
         with command_context("send_reminders"):
             deadlines = deadline_reminders(today)
             ratings = rating_reminders(today)
-        self.stdout.write(f"已发送提醒 {deadlines + ratings} 条（办理到期提醒 {deadlines} 条，测评提醒 {ratings} 条）")
+            rhythm = rhythm_reminders(today, _send)
+        self.stdout.write(
+            f"已发送提醒 {deadlines + ratings + rhythm} 条（办理到期提醒 {deadlines} 条，测评提醒 {ratings} 条，"
+            f"助推行动工作节奏提醒 {rhythm} 条）"
+        )
