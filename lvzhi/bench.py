@@ -238,9 +238,9 @@ def _figures_page_time(city: Any) -> float | None:
     except NoReverseMatch:
         return None
     user = User.objects.create(username="bench-clerk", role=Role.OFFICE, organisation=city)
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    params = {"organisation": city.pk, "to": "2025-11-20"}  # type: ignore[attr-defined]
+    params = {"organisation": city.code, "to": "2025-11-20"}
 
     def get() -> None:
         response = client.get(url, params)

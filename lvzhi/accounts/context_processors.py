@@ -33,6 +33,7 @@ def menu_for(user: Any) -> list[tuple[str, str]]:
     elif role == Role.MEMBER:
         items += [(_("我的履职档案"), reverse("members:mine"))]
         items += [(_("我的提案"), reverse("proposals:mine"))]
+        items += [(_("我的助推"), reverse("assistance:mine")), (_("我的帮扶需求"), reverse("needs:mine"))]
     elif role == Role.UNIT:
         items += [(_("本单位"), reverse("organisations:units"))]
         items += [(_("承办提案"), reverse("handling:inbox"))]
@@ -45,8 +46,29 @@ def menu_for(user: Any) -> list[tuple[str, str]]:
     return items
 
 
+def menu_groups_for(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Dropdown groups after the flat items: the assistance action (脱贫攻坚助推行动)."""
+    if not user.is_authenticated or user.role not in (Role.OFFICE, Role.LEADER):
+        return []
+    office = user.role == Role.OFFICE
+    items: list[tuple[str, str]] = []
+    if office:
+        items += [(_("台账审核"), reverse("assistance:review"))]
+    items += [(_("助推台账"), reverse("assistance:ledger"))]
+    if office:
+        items += [(_("座谈会认捐"), reverse("assistance:symposium"))]
+    items += [
+        (_("帮扶需求"), reverse("needs:list")),
+        (_("助推活动"), reverse("assistance:campaigns")),
+        (_("助推示范点"), reverse("sites:list")),
+        (_("每周助推典型"), reverse("assistance_figures:showcase")),
+        (_("助推统计"), reverse("assistance_figures:page")),
+    ]
+    return [(_("脱贫攻坚助推"), items)]
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None:
-        return {"menu": []}
-    return {"menu": menu_for(user), "current_path": request.path}
+        return {"menu": [], "menu_groups": []}
+    return {"menu": menu_for(user), "menu_groups": menu_groups_for(user), "current_path": request.path}

@@ -114,16 +114,6 @@ def opinion_filter(user: User) -> Q:
     return NOTHING
 
 
-def _ancestor_ids(user: User) -> list[int]:
-    """The committees above the user's own (a county clerk takes part in the city's campaigns)."""
-    from lvzhi.organisations.models import Organisation
-
-    if user.organisation is None:
-        return []
-    above = _prefixes(user.organisation.path)[:-1]
-    return list(Organisation.objects.filter(path__in=above).values_list("pk", flat=True))
-
-
 def household_filter(user: User) -> Q:
     """Office and leaders: the households of their subtree. A member: the households they
     are paired with or whose needs they took on (the data shown to them is masked)."""
@@ -148,20 +138,29 @@ def need_filter(user: User) -> Q:
     return NOTHING
 
 
+def _campaigns_reaching(paths: list[str]) -> Q:
+    """Campaigns launched at or above one of these committees (by path) that target it or a
+    committee between, or target nothing in particular (the launcher's whole subtree)."""
+    q = NOTHING
+    for path in paths:
+        chain = _prefixes(path)
+        q |= Q(organisation__path__in=chain) & (Q(targets__isnull=True) | Q(targets__path__in=chain))
+    return q
+
+
 def campaign_filter(user: User) -> Q:
-    """Campaigns of the user's committees and of the committees above them."""
+    """Campaigns of the user's committees (and their subtree) and those launched above that
+    reach them (see lvzhi.assistance.actions.campaign_applies_to)."""
     if not user.is_authenticated or not user.is_active:
         return NOTHING
-    if user.role in (Role.OFFICE, Role.LEADER):
-        return Q(organisation_id__in=_subtree_ids(user) + _ancestor_ids(user))
+    if user.role in (Role.OFFICE, Role.LEADER) and user.organisation is not None:
+        path = user.organisation.path
+        return Q(organisation__path__startswith=path) | _campaigns_reaching([path])
     if user.role == Role.MEMBER and user.person_id:
         from lvzhi.organisations.models import Organisation
 
-        seats = Organisation.objects.filter(pk__in=organisation_ids_in_scope(user))
-        ids: set[int] = set()
-        for org in seats:
-            ids.update(Organisation.objects.filter(path__in=_prefixes(org.path)).values_list("pk", flat=True))
-        return Q(organisation_id__in=ids)
+        seats = Organisation.objects.filter(pk__in=organisation_ids_in_scope(user)).values_list("path", flat=True)
+        return _campaigns_reaching(list(seats))
     return NOTHING
 
 

@@ -176,6 +176,8 @@ def pledge(
         raise Invalid({"action_kind": "行动类别不属于该活动"})
     if capacity < 1 or capacity > 50:
         raise Invalid({"capacity": "可帮扶户数应在1至50之间"})
+    if households < 0 or households > 10000:
+        raise Invalid({"households": "帮扶户数应为0至10000之间的整数"})
     from lvzhi.assistance.validation import parse_money
 
     try:
@@ -379,11 +381,12 @@ def confirm_entry(*, actor: User, entry: Entry, version: int) -> Entry:
 
 
 @transaction.atomic
-def confirm_entries(*, actor: User, entries: Iterable[Entry]) -> int:
-    """Confirm several pending entries at once (the office's batch button)."""
+def confirm_entries(*, actor: User, entries: Iterable[tuple[Entry, int]]) -> int:
+    """Confirm several pending entries at once (the office's batch button): each with the
+    version the clerk saw; one stale or already handled entry confirms none."""
     done = 0
-    for entry in entries:
-        confirm_entry(actor=actor, entry=entry, version=entry.version)
+    for entry, version in entries:
+        confirm_entry(actor=actor, entry=entry, version=version)
         done += 1
     return done
 

@@ -118,6 +118,12 @@ def validate_entry(
     if campaign is not None and not isinstance(campaign, Campaign):
         errors["campaign"] = "请选择助推活动"
         campaign = None
+    if campaign is not None:
+        from lvzhi.assistance.actions import campaign_applies_to
+
+        if not campaign_applies_to(campaign, organisation):
+            errors["campaign"] = f"“{campaign.name}”不在{organisation.short_name}开展"
+            campaign = None
     data["campaign"] = campaign
     kind = raw.get("action_kind")
     if isinstance(kind, str):
