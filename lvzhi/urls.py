@@ -17,6 +17,7 @@ urlpatterns = [
     path("assistance/sites/", include("lvzhi.assistance.urls_sites")),
     path("assistance/needs/", include("lvzhi.assistance.urls_needs")),
     path("assistance/", include("lvzhi.assistance.urls")),
+    path("households/", include("lvzhi.households.urls")),
     path("notifications/", include("lvzhi.notifications.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -47,13 +47,17 @@ def menu_for(user: Any) -> list[tuple[str, str]]:
 
 
 def menu_groups_for(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Dropdown groups after the flat items: the assistance action (脱贫攻坚助推行动)."""
+    """Dropdown groups after the flat items: the assistance action (脱贫攻坚助推行动), the
+    household register first."""
     if not user.is_authenticated or user.role not in (Role.OFFICE, Role.LEADER):
         return []
     office = user.role == Role.OFFICE
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, str]] = [
+        (_("贫困户档案"), reverse("households:list")),
+        (_("档案完整性"), reverse("households:completeness")),
+    ]
     if office:
-        items += [(_("台账审核"), reverse("assistance:review"))]
+        items += [(_("导入贫困户"), reverse("households:import")), (_("台账审核"), reverse("assistance:review"))]
     items += [(_("助推台账"), reverse("assistance:ledger"))]
     if office:
         items += [(_("座谈会认捐"), reverse("assistance:symposium"))]

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from lvzhi.core.bulk import insert_rows
+
 
 def _timeit(fn: Callable[[], object], repeat: int = 5) -> float:
     fn()
@@ -30,52 +32,6 @@ def _timeit(fn: Callable[[], object], repeat: int = 5) -> float:
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
-
-
-def insert_rows(model: Any, rows: Iterable[dict[str, Any]], **constants: Any) -> int:
-    """Bulk insert rows given as {attname: value}; ``constants`` and then the fields' own
-    defaults fill the rest. Binary COPY on PostgreSQL, executemany on SQLite."""
-    fields = list(model._meta.concrete_fields)
-    now = dt.datetime.now(dt.UTC)
-    defaults: dict[str, Any] = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
-        elif f.has_default():
-            defaults[f.attname] = f.get_default()
-        else:
-            defaults[f.attname] = None if f.null or f.primary_key else ""
-    defaults.update(constants)
-    table = model._meta.db_table
-    columns = [connection.ops.quote_name(f.column) for f in fields]
-    names = [f.attname for f in fields]
-
-    def values() -> Iterable[list[Any]]:
-        for row in rows:
-            yield [row[n] if n in row else defaults[n] for n in names]
-
-    count = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row_values in values():
-                    copy.write_row(row_values)
-                    count += 1
-            return count
-        # The driver's own cursor: Django's wrapper would log (and format) every batch.
-        raw = cursor.cursor.cursor if hasattr(cursor.cursor, "cursor") else cursor.cursor
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
-        batch: list[list[Any]] = []
-        for row_values in values():
-            batch.append(row_values)
-            if len(batch) == 20000:
-                raw.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
-            raw.executemany(sql, batch)
-            count += len(batch)
-    return count
 
 
 def _next_id(model: Any) -> int:

@@ -99,6 +99,7 @@ def build_assistance_demo(
         code=f"{city.code}-bairi-{today.year}",
     )
     totals = {"entries": 0, "pledges": 0, "pairings": 0}
+    totals["entries"] += _city_entries(rng, city, city_office, hundred, today)
     for county in city.children.order_by("sort_order", "code"):
         office = _office(county)
         campaign = actions.create_campaign(
@@ -229,3 +230,28 @@ def _symposium(
         title="全力投身“百日会战”纵深推进“三送三帮”座谈会", rows=rows,
     )  # fmt: skip
     return len(rows)
+
+
+def _city_entries(rng: random.Random, city: Organisation, office: User, hundred: Campaign, today: dt.date) -> int:
+    """The city's own members in the 百日会战, across the counties' households (imported)."""
+    from lvzhi.households.models import Household
+
+    seats = list(Membership.objects.filter(organisation=city, is_active=True).order_by("pk"))
+    households = list(Household.objects.order_by("pk")[:2000])
+    end = min(hundred.end_date or today, today)
+    days = (end - hundred.start_date).days + 1
+    items = []
+    for i, seat in enumerate(rng.sample(seats, int(len(seats) * 0.93))):
+        for _ in range(1 + i % 3):
+            kind = _weighted_kind(rng)
+            household = rng.choice(households) if households and rng.random() < 0.8 else None
+            raw = {
+                "date": hundred.start_date + dt.timedelta(days=rng.randrange(days)), "campaign": hundred,
+                "action_kind": _kind_for(hundred, kind), "target": Target.HOUSEHOLD if household else Target.GENERAL,
+                "household": household, "summary": rng.choice(SUMMARIES[kind]), **_quantities(rng, kind),
+            }  # fmt: skip
+            data, errors = validate_entry(raw, city, today=today)
+            assert not errors, errors
+            items.append((data, [seat.person_id]))
+    save_confirmed_entries(actor=office, organisation=city, items=items, batch="市政协委员助推台账（演示）")
+    return len(items)

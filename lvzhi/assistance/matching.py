@@ -34,6 +34,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from lvzhi.assistance.models import Need, NeedKind, NeedStatus, Pledge
+from lvzhi.assistance.rollups import refresh_mobilisation
 
 if TYPE_CHECKING:
     from lvzhi.accounts.models import User
@@ -512,18 +513,10 @@ def match_all(organisation: Organisation, actor: User, capacity_default: int = 3
         for a in result.assigned:
             per_person[a.member] += 1
         for person_id, count in per_person.items():
-            _note_mobilised(person_id, organisation.pk, day)
+            refresh_mobilisation(person_id)
             notify_assigned(person_id, count)
     unmatched = [(by_id[need_id], UNMATCHED_REASONS[reason]) for need_id, reason in result.unmatched]
     return MatchResult(done, unmatched)
-
-
-def _note_mobilised(person_id: int, organisation_id: int, day: dt.date) -> None:
-    try:
-        from lvzhi.assistance.rollups import note_mobilised
-    except ImportError:  # the rollups may not be there yet
-        return
-    note_mobilised(person_id, organisation_id, day)
 
 
 def _subtree_ids(organisation: Organisation) -> list[int]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from lvzhi.accounts.models import Role
 from lvzhi.accounts.scoping import household_filter, managed_organisation_ids, need_filter, organisation_ids_in_scope
 from lvzhi.assistance.models import Need, NeedKind, NeedStatus, Urgency
+from lvzhi.assistance.rollups import refresh_mobilisation
 from lvzhi.audit.log import diff, record, snapshot
 from lvzhi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from lvzhi.notifications.services import notify
@@ -153,14 +154,6 @@ def notify_assigned(person_id: int, count: int = 1, need: Need | None = None) ->
     notify(users, title, body, _url("needs:mine"))
 
 
-def _note_mobilised(person_id: int, organisation_id: int, day: dt.date) -> None:
-    try:
-        from lvzhi.assistance.rollups import note_mobilised
-    except ImportError:  # the rollups may not be there yet
-        return
-    note_mobilised(person_id, organisation_id, day)
-
-
 @transaction.atomic
 def record_need(
     *,
@@ -254,7 +247,7 @@ def assign_need(*, actor: User, need: Need, person: Person, version: int, day: d
         organisation_id=row.organisation_id,
         changes=diff(before, snapshot(row, mask=False)),
     )
-    _note_mobilised(person.pk, row.organisation_id, day)
+    refresh_mobilisation(person.pk)
     notify_assigned(person.pk, need=row)
     return row
 

@@ -75,7 +75,7 @@ def framing(campaign: Campaign | None, organisation: Organisation) -> str:
             campaign = campaigns[0]
         else:
             themes = sorted({c.theme for c in campaigns if c.theme})
-            names = "、".join(f"“{c.name}”" for c in campaigns)
+            names = "、".join(f"“{name}”" for name in dict.fromkeys(c.name for c in campaigns))
             if themes and names:
                 return f"委员们围绕“{themes[0]}”，通过{names}等活动"
             return "委员们积极参与脱贫攻坚助推行动，"

@@ -216,11 +216,6 @@ def refresh_mobilisation(person_id: int) -> None:
         )
 
 
-def note_mobilised(person_id: int, organisation_id: int | None = None, day: dt.date | None = None) -> None:
-    """Called by the actions that pledge, pair or assign: the person's rows are recomputed."""
-    refresh_mobilisation(person_id)
-
-
 # -- rebuild in bulk ------------------------------------------------------------------------
 
 

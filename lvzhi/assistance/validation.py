@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
@@ -16,49 +15,13 @@ from django.utils import timezone
 from lvzhi.assistance.models import QUANTITIES, ActionKind, Campaign, DemoSite, Target
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.identity import IdentityError, normalise_id_number, normalise_mobile
+from lvzhi.core.numbers import parse_count, parse_money
 from lvzhi.core.text import clean, clean_compact
 from lvzhi.organisations.models import Organisation
 
 MONEY_FIELDS = ("money", "goods_value")
 COUNT_FIELDS = tuple(f for f, _label, _unit in QUANTITIES if f not in MONEY_FIELDS)
-MAX_MONEY = Decimal("9999999999.99")
-MAX_COUNT = 10_000_000
 SEPARATORS = ("、", "，", ",", "；", ";", "/", " ")
-
-
-def parse_money(value: object) -> Decimal:
-    """'1,200.5' / '１２００' / 1200 -> Decimal('1200.50'); '1.2万' -> 12000."""
-    if value in (None, ""):
-        return Decimal(0)
-    text = clean_compact(value).replace(",", "").replace("元", "")
-    factor = Decimal(1)
-    if text.endswith("万"):
-        text, factor = text[:-1], Decimal(10000)
-    try:
-        amount = (Decimal(text) * factor).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise ValueError(f"“{clean(value)}”不是金额，请填写数字（元），如 1200 或 1200.50") from None
-    if amount < 0:
-        raise ValueError("金额不能为负数")
-    if amount > MAX_MONEY:
-        raise ValueError("金额过大，请核对单位（元）")
-    return amount
-
-
-def parse_count(value: object) -> int:
-    if value in (None, ""):
-        return 0
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = clean_compact(value).replace(",", "")
-    for unit in ("件次", "件", "次", "名", "个", "户", "条", "份", "人"):
-        text = text.removesuffix(unit)
-    if not text.isdigit():
-        raise ValueError(f"“{clean(value)}”不是非负整数")
-    number = int(text)
-    if number > MAX_COUNT:
-        raise ValueError("数量过大，请核对")
-    return number
 
 
 def validate_quantities(raw: Mapping[str, object]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -13,32 +13,30 @@ from pypinyin import Style, lazy_pinyin
 _SPACES = re.compile(r"\s+")
 
 
+_HALFWIDTH = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII (０１２ＡＢＣ, full-width space) to half-width; CJK untouched."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if code == 0x3000:
-            out.append(" ")
-        elif 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text if text.isascii() else text.translate(_HALFWIDTH)
 
 
 def clean(value: object) -> str:
     """A cell or form value as a trimmed string with inner runs of space folded."""
-    if value is None:
+    if value is None or value == "":
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFC", str(value)).replace("\u00a0", " ")
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
     return _SPACES.sub(" ", text).strip()
 
 
 def clean_compact(value: object) -> str:
     """Half-width with every space removed: ID numbers, phones, codes."""
+    if value is None or value == "":
+        return ""
     return _SPACES.sub("", to_halfwidth(clean(value)))
 
 

@@ -1,0 +1,152 @@
+"""File completeness (档案完整性; 003: household files "filled in irregularly and
+incompletely"). `problems()` checks one household and its members, on plain values, so the
+import runs it on rows before saving and `refresh()` on a saved household; the result is
+stored on the household (`problem_count`, `problems`), so the report per township and village
+is one indexed query however large the register."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from lvzhi.households.models import Household, Relation, Schooling, Status
+
+CHECKS = (
+    ("food_ok", "不愁吃"),
+    ("clothing_ok", "不愁穿"),
+    ("education_ok", "义务教育有保障"),
+    ("medical_ok", "基本医疗有保障"),
+    ("housing_ok", "住房安全有保障"),
+    ("water_ok", "饮水安全有保障"),
+)
+TOLERANCE = Decimal(1)  # 元: rounding in hand-made sheets
+# Usual ages of each stage of schooling (inclusive), generous at both ends.
+SCHOOL_AGES = {
+    Schooling.PRESCHOOL: (2, 7),
+    Schooling.PRIMARY: (5, 15),
+    Schooling.JUNIOR: (10, 19),
+    Schooling.SENIOR: (13, 22),
+    Schooling.VOCATIONAL: (13, 24),
+    Schooling.COLLEGE: (16, 30),
+    Schooling.UNIVERSITY: (16, 35),
+}
+COMPULSORY = (7, 15)  # 义务教育 ages
+
+
+def age_on(birth: dt.date | None, day: dt.date) -> int | None:
+    if birth is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def problems(household: Mapping[str, Any], members: Sequence[Mapping[str, Any]], today: dt.date) -> list[str]:
+    """Every problem of the file, one short Chinese line each (empty: the file is complete)."""
+    found: list[str] = []
+    for key, label in (("village_id", "所在村"), ("head_name", "户主姓名"), ("main_cause", "主要致贫原因")):
+        if not household.get(key):
+            found.append(f"未填{label}")
+    heads = [m for m in members if m.get("relation") == Relation.HEAD]
+    if not heads:
+        found.append("没有户主成员")
+    elif len(heads) > 1:
+        found.append(f"有{len(heads)}名户主")
+    elif household.get("head_name") and heads[0].get("name") != household.get("head_name"):
+        found.append(f"户主姓名“{household.get('head_name')}”与户主成员“{heads[0].get('name')}”不一致")
+    size = household.get("size") or 0
+    if size != len(members):
+        found.append(f"家庭人口{size}人与成员{len(members)}人不符")
+    for m in members:
+        name = m.get("name") or "（无名）"
+        for key, label in (
+            ("id_number", "身份证号码"),
+            ("relation", "与户主关系"),
+            ("health", "健康状况"),
+            ("labour", "劳动技能"),
+        ):
+            if not m.get(key):
+                found.append(f"成员{name}未填{label}")
+        age = age_on(m.get("birth_date"), today)
+        schooling = m.get("schooling") or Schooling.NONE
+        if age is None:
+            continue
+        if schooling in SCHOOL_AGES:
+            low, high = SCHOOL_AGES[schooling]
+            if not low <= age <= high:
+                found.append(f"成员{name}{age}岁，在校生状况为“{Schooling(schooling).label}”，年龄与学段不符")
+        elif COMPULSORY[0] <= age <= COMPULSORY[1]:
+            found.append(f"成员{name}{age}岁，处于义务教育年龄却为“非在校生”")
+    kinds = [
+        Decimal(household.get(k) or 0)
+        for k in ("income_wages", "income_business", "income_transfer", "income_property")
+    ]
+    total = Decimal(household.get("income_total") or 0)
+    if any(kinds) and abs(sum(kinds) - total) > TOLERANCE:
+        found.append(f"家庭年纯收入{total}元与各项收入之和{sum(kinds)}元不符")
+    per_capita = household.get("per_capita_income")
+    if per_capita is None or per_capita == "":
+        if total:
+            found.append("未填人均纯收入")
+    elif members and abs(Decimal(per_capita) - total / len(members)) > TOLERANCE:
+        expected = (total / len(members)).quantize(Decimal("0.01"))
+        found.append(f"人均纯收入{Decimal(per_capita)}元与家庭年纯收入÷人口（{expected}元）不符")
+    if household.get("status") == Status.OUT:
+        missing = [label for key, label in CHECKS if household.get(key) is None]
+        failing = [label for key, label in CHECKS if household.get(key) is False]
+        if failing:
+            found.append(f"已脱贫但“{'、'.join(failing)}”未达标")
+        if missing:
+            found.append(f"已脱贫但未填“{'、'.join(missing)}”")
+        if not household.get("exit_year"):
+            found.append("已脱贫但未填脱贫年度")
+    elif not household.get("status"):
+        found.append("未填贫困户状态")
+    return found
+
+
+def refresh(household: Household, today: dt.date | None = None) -> list[str]:
+    """Recheck a saved household and store the result."""
+    from django.utils import timezone
+
+    members = list(household.members.values())
+    data = {f.attname: getattr(household, f.attname) for f in Household._meta.concrete_fields}
+    found = problems(data, members, today or timezone.localdate())
+    Household.objects.filter(pk=household.pk).update(problem_count=len(found), problems="\n".join(found))
+    household.problem_count, household.problems = len(found), "\n".join(found)
+    return found
+
+
+def township_report(households: QuerySet[Household]) -> list[dict[str, Any]]:
+    """Per county, township and village: households, incomplete files, completeness rate."""
+    rows = (
+        households.values("organisation__short_name", "township_id", "township__name", "village_id", "village__name")
+        .annotate(households=Count("id"), incomplete=Count("id", filter=Q(problem_count__gt=0)))
+        .order_by("organisation__path", "township__code", "township__name", "village__code", "village__name")
+    )
+    return [
+        {
+            "county": r["organisation__short_name"],
+            "township_id": r["township_id"],
+            "township": r["township__name"],
+            "village_id": r["village_id"],
+            "village": r["village__name"],
+            "households": r["households"],
+            "incomplete": r["incomplete"],
+            "rate": round(1 - r["incomplete"] / r["households"], 4) if r["households"] else None,
+        }
+        for r in rows
+    ]
+
+
+def incomplete_households(
+    households: QuerySet[Household], township: int | None = None, village: int | None = None
+) -> QuerySet[Household]:
+    qs = households.filter(problem_count__gt=0)
+    if township is not None:
+        qs = qs.filter(township_id=township)
+    if village is not None:
+        qs = qs.filter(village_id=village)
+    return qs.select_related("township", "village").order_by("township__name", "village__name", "number")

@@ -1,0 +1,478 @@
+"""贫困户档案 pages: the register (filters, search, HTMX table, .xlsx export of exactly the
+filtered list), a household's file, the completeness report (档案完整性) per township and
+village with its drill-down and the sheet for townships to fix, and the background import
+(upload, job page polled by HTMX, "仅导入有效行", the error rows as .xlsx).
+
+Every read is scoped by `Household.objects.visible_to(user)`; imports by the importer's own
+`authorise`. Anything out of scope answers 404 like a missing object. ID numbers, phones and
+health are masked unless `can_see_personal_data(user)`."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from lvzhi.accounts.models import Role, User
+from lvzhi.accounts.scoping import can_see_personal_data, managed_organisation_ids, organisation_ids_in_scope
+from lvzhi.core.errors import Conflict, Invalid
+from lvzhi.core.excel import ACCEPTED_EXTENSIONS, UNREADABLE
+from lvzhi.core.http import action_errors, is_htmx
+from lvzhi.core.identity import mask_id_number, mask_mobile
+from lvzhi.households import jobs
+from lvzhi.households.completeness import CHECKS, age_on, incomplete_households, township_report
+from lvzhi.households.loading import FIELDS, HouseholdImporter
+from lvzhi.households.models import (
+    MONITORED,
+    Cause,
+    Health,
+    Household,
+    HouseholdMember,
+    ImportJob,
+    Labour,
+    MigrantWork,
+    Relation,
+    Schooling,
+    Status,
+    Township,
+    Village,
+)
+from lvzhi.organisations.models import Level, Organisation
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 50
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a county's register, one row per person
+STAFF = (Role.OFFICE, Role.LEADER)
+MONITORED_FILTER = "monitored"
+FILTER_KEYS = ("organisation", "township", "village", "status", "cause", "incomplete", "q")
+HIDDEN = "***"
+MEMBER_CHOICES: dict[str, type[models.TextChoices]] = {
+    "relation": Relation,
+    "schooling": Schooling,
+    "health": Health,
+    "labour": Labour,
+    "migrant_work": MigrantWork,
+}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _require_staff(user: User) -> None:
+    if user.role not in STAFF:
+        raise Http404()
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return _("未填")
+    return _("是") if value else _("否")
+
+
+def _causes(codes: str) -> str:
+    labels = dict(Cause.choices)
+    return "、".join(str(labels.get(code, code)) for code in codes.split(",") if code)
+
+
+def _attachment(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _workbook(title: str, header: list[str], rows: Iterable[list[Any]], wrap: int | None = None) -> bytes:
+    """A write-only (streamed) sheet: bold header, frozen first row; column `wrap` wraps."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    cells = []
+    for text in header:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        if wrap is not None:
+            row[wrap] = WriteOnlyCell(sheet, value=row[wrap])
+            row[wrap].alignment = wrapped
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# -- the filtered register ---------------------------------------------------------------------
+
+
+@dataclass
+class Register:
+    """What the list shows, the export writes and the completeness report counts."""
+
+    f: dict[str, str]
+    base: QuerySet[Household]  # in scope, of the chosen committee
+    households: QuerySet[Household]  # with every filter
+    orgs: list[Organisation] = field(default_factory=list)
+    townships: list[Township] = field(default_factory=list)
+    villages: list[Village] = field(default_factory=list)
+    township: Township | None = None
+    village: Village | None = None
+    many_orgs: bool = False  # households of several committees: show which one
+
+    def query(self, **extra: str) -> str:
+        return urlencode({k: v for k, v in {**self.f, **extra}.items() if v})
+
+
+def register_for(user: User, params: Mapping[str, str]) -> Register:
+    """The households in scope filtered by committee, township, village, status, cause,
+    completeness and 户编号/户主. A committee outside scope answers 404; a township or village
+    that is not in the chosen committee is ignored."""
+    if user.role not in (*STAFF, Role.MEMBER):
+        raise Http404()
+    f = {k: str(params.get(k, "")).strip() for k in FILTER_KEYS}
+    base = Household.objects.visible_to(user)
+    if user.role == Role.MEMBER:
+        base = base.distinct()  # paired with and needs taken on: the same household twice
+    scope_ids = organisation_ids_in_scope(user)
+    orgs = list(Organisation.objects.filter(pk__in=scope_ids).order_by("path")) if user.role in STAFF else []
+    if f["organisation"]:
+        org = next((o for o in orgs if o.code == f["organisation"]), None)
+        if org is None:
+            raise Http404()
+        base = base.filter(organisation__path__startswith=org.path)
+        scope_ids = [o.pk for o in orgs if o.path.startswith(org.path)]
+    reg = Register(f=f, base=base, households=base, orgs=orgs, many_orgs=len(scope_ids) > 1)
+    reg.townships = list(Township.objects.filter(organisation_id__in=scope_ids).select_related("organisation"))
+    reg.township = next((t for t in reg.townships if str(t.pk) == f["township"]), None)
+    if reg.township is None:
+        f["township"] = f["village"] = ""
+    else:
+        reg.villages = list(reg.township.villages.all())
+        reg.village = next((v for v in reg.villages if str(v.pk) == f["village"]), None)
+        f["village"] = f["village"] if reg.village else ""
+    qs = base
+    if reg.village is not None:
+        qs = qs.filter(village=reg.village)
+    elif reg.township is not None:
+        qs = qs.filter(township=reg.township)
+    if f["status"] == MONITORED_FILTER:
+        qs = qs.filter(status__in=MONITORED)
+    elif f["status"] in Status.values:
+        qs = qs.filter(status=f["status"])
+    if f["cause"] in Cause.values:
+        qs = qs.filter(main_cause=f["cause"])
+    if f["incomplete"]:
+        f["incomplete"] = "1"
+        qs = qs.filter(problem_count__gt=0)
+    if f["q"]:
+        qs = qs.filter(Q(number__startswith=f["q"]) | Q(head_name__contains=f["q"]))
+    reg.households = qs
+    return reg
+
+
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    """贫困户档案: filters, search, 50 a page; HTMX requests get the table (and the place
+    selects, out of band, since the villages follow the township)."""
+    user = _user(request)
+    reg = register_for(user, request.GET)
+    households = reg.households.select_related("organisation", "township", "village")
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    show = can_see_personal_data(user)
+    page.object_list = list(page.object_list)
+    for h in page.object_list:
+        h.phone_shown = h.phone if show else mask_mobile(h.phone)  # type: ignore[attr-defined]
+    htmx = is_htmx(request)
+    context = {
+        "reg": reg,
+        "f": reg.f,
+        "page": page,
+        "oob": htmx,
+        "statuses": [*Status.choices, (MONITORED_FILTER, _("监测户（不稳定、边缘、突发）"))],
+        "causes": Cause.choices,
+        "can_import": user.role == Role.OFFICE and bool(managed_organisation_ids(user)),
+        "is_staff": user.role in STAFF,
+    }
+    return render(request, "households/_table.html" if htmx else "households/list.html", context)
+
+
+def _export_rows(households: QuerySet[Household], show: bool) -> Iterator[list[Any]]:
+    """One row per person, the household's columns repeated, in the import template's
+    columns (so a file exported by a user with the right can be corrected and re-imported)."""
+    labels = {key: dict(choices.choices) for key, choices in MEMBER_CHOICES.items()}
+    statuses = dict(Status.choices)
+    for h in households.iterator(chunk_size=2000):
+        house: dict[str, Any] = {
+            "number": h.number,
+            "township": h.township.name,
+            "township_code": h.township.code,
+            "village": h.village.name,
+            "village_code": h.village.code,
+            "group": h.group,
+            "head_name": h.head_name,
+            "phone": h.phone if show else mask_mobile(h.phone),
+            "main_cause": _causes(h.main_cause),
+            "other_causes": _causes(h.other_causes),
+            "income_wages": h.income_wages,
+            "income_business": h.income_business,
+            "income_transfer": h.income_transfer,
+            "income_property": h.income_property,
+            "income_total": h.income_total,
+            "per_capita_income": h.per_capita_income,
+            **{key: _yes_no(getattr(h, key)) for key, _label in CHECKS},
+            "status": str(statuses.get(h.status, h.status)),
+            "exit_year": h.exit_year,
+            "helper_name": h.helper_name,
+            "helper_phone": h.helper_phone if show else mask_mobile(h.helper_phone),
+        }
+        people: list[HouseholdMember | None] = list(h.members.all()) or [None]
+        for m in people:
+            person: dict[str, Any] = {}
+            if m is not None:
+                person = {
+                    "name": m.name,
+                    "id_number": m.id_number if show else mask_id_number(m.id_number),
+                    "sex": {"M": "男", "F": "女"}.get(m.sex, ""),
+                    "birth_date": m.birth_date if show else None,
+                    "ethnicity": m.ethnicity,
+                    "education": m.education,
+                    "migrant_months": m.migrant_months,
+                    **{key: str(table.get(getattr(m, key), "")) for key, table in labels.items()},
+                }
+                if not show:
+                    person["health"] = HIDDEN
+            values = house | person
+            yield [h.organisation.short_name, *(values.get(f.key, "") for f in FIELDS)]
+
+
+@login_required
+def household_export(request: HttpRequest) -> HttpResponse:
+    """Exactly the filtered register (all pages), masked unless the user has the right."""
+    user = _user(request)
+    _require_staff(user)
+    reg = register_for(user, request.GET)
+    households = reg.households.select_related("organisation", "township", "village").prefetch_related(
+        Prefetch("members", queryset=HouseholdMember.objects.order_by("sort_order", "pk"))
+    )
+    header = [_("所属县区"), *(str(f.label) for f in FIELDS)]
+    content = _workbook(_("贫困户档案"), header, _export_rows(households, can_see_personal_data(user)))
+    return _attachment(content, f"贫困户档案{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    household = (
+        Household.objects.visible_to(user).select_related("organisation", "township", "village").filter(pk=pk).first()
+    )
+    if household is None:
+        raise Http404()
+    show = can_see_personal_data(user)
+    today = timezone.localdate()
+    members = [
+        {
+            "m": m,
+            "id_number": m.id_number if show else mask_id_number(m.id_number),
+            "health": m.get_health_display() if show else HIDDEN,
+            "age": age_on(m.birth_date, today),
+        }
+        for m in household.members.order_by("sort_order", "pk")
+    ]
+    incomes = [
+        (getattr(Household._meta.get_field(name), "verbose_name", name), getattr(household, name))
+        for name in ("income_wages", "income_business", "income_transfer", "income_property", "income_total")
+    ]
+    context = {
+        "h": household,
+        "members": members,
+        "show_personal": show,
+        "phone": household.phone if show else mask_mobile(household.phone),
+        "helper_phone": household.helper_phone if show else mask_mobile(household.helper_phone),
+        "other_causes": _causes(household.other_causes),
+        "checks": [(label, _yes_no(getattr(household, key))) for key, label in CHECKS],
+        "incomes": incomes,
+        "can_manage": household.organisation_id in managed_organisation_ids(user),
+        "is_staff": user.role in STAFF,
+    }
+    return render(request, "households/detail.html", context)
+
+
+# -- completeness (档案完整性) -----------------------------------------------------------------
+
+
+def _rate(households: int, incomplete: int) -> str:
+    return f"{(households - incomplete) * 100 / households:.1f}%" if households else "—"
+
+
+@login_required
+def completeness(request: HttpRequest) -> HttpResponse:
+    """Per township (with its villages): households, incomplete files, completeness rate;
+    choosing a township or village lists its incomplete households with their problems."""
+    user = _user(request)
+    _require_staff(user)
+    reg = register_for(user, request.GET)
+    townships: dict[tuple[str, int], dict[str, Any]] = {}
+    totals = {"households": 0, "incomplete": 0}
+    for row in township_report(reg.base):
+        row["rate_text"] = _rate(row["households"], row["incomplete"])
+        group = townships.setdefault(
+            (row["county"], row["township_id"]),
+            {"county": row["county"], "id": row["township_id"], "name": row["township"], "households": 0,
+             "incomplete": 0, "villages": []},
+        )  # fmt: skip
+        group["villages"].append(row)
+        for key in totals:
+            group[key] += row[key]
+            totals[key] += row[key]
+    for group in townships.values():
+        group["rate_text"] = _rate(group["households"], group["incomplete"])
+    context: dict[str, Any] = {
+        "reg": reg,
+        "f": reg.f,
+        "townships": list(townships.values()),
+        "totals": totals | {"rate_text": _rate(totals["households"], totals["incomplete"])},
+        "place_query": reg.query(township="", village="", page=""),
+    }
+    if reg.township is not None:
+        drill = incomplete_households(
+            reg.base, reg.township.pk, reg.village.pk if reg.village is not None else None
+        ).select_related("organisation")
+        context["drill"] = Paginator(drill, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "households/completeness.html", context)
+
+
+@login_required
+def completeness_export(request: HttpRequest) -> HttpResponse:
+    """The incomplete households (of the chosen committee, township or village) with their
+    problems one per line: the sheet handed to townships to fix their files."""
+    user = _user(request)
+    _require_staff(user)
+    reg = register_for(user, request.GET)
+    households = incomplete_households(
+        reg.base,
+        reg.township.pk if reg.township is not None else None,
+        reg.village.pk if reg.village is not None else None,
+    ).select_related("organisation")
+    county = [_("县区")] if reg.many_orgs else []  # several counties: say which one
+    header = [*county, _("乡镇"), _("村"), _("户编号"), _("户主"), _("问题")]
+    rows = (
+        [*([h.organisation.short_name] if county else []), h.township.name, h.village.name, h.number, h.head_name,
+         "\n".join(h.problem_list)]
+        for h in households.iterator(chunk_size=2000)
+    )  # fmt: skip
+    content = _workbook(_("档案问题"), header, rows, wrap=len(header) - 1)
+    return _attachment(content, f"贫困户档案问题清单{timezone.localdate():%Y%m%d}.xlsx")
+
+
+# -- import (导入贫困户) ------------------------------------------------------------------------
+
+
+def _importable(user: User) -> QuerySet[Organisation]:
+    """Committees the user may import into: the counties they manage (registers are kept by county)."""
+    return Organisation.objects.filter(pk__in=managed_organisation_ids(user), level=Level.COUNTY).order_by("path")
+
+
+def _upload_error(upload: Any) -> str:
+    if upload is None:
+        return _("请选择要上传的文件")
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        return _("文件超过%(max_mb)sMB，请按乡镇拆分成几个文件分批导入") % {"max_mb": MAX_UPLOAD_BYTES // 2**20}
+    if Path(upload.name or "").suffix.lower() not in ACCEPTED_EXTENSIONS:
+        return UNREADABLE
+    return ""
+
+
+@login_required
+@action_errors
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a register; the import runs in the background and the job page shows its progress."""
+    user = _user(request)
+    orgs = _importable(user)
+    if not orgs:
+        raise Http404()
+    code = request.POST.get("organisation") or request.GET.get("organisation") or ""
+    org = orgs.filter(code=code).first() if code else orgs.first()
+    if org is None:
+        raise Http404()
+    context: dict[str, Any] = {
+        "orgs": orgs,
+        "org": org,
+        "max_mb": MAX_UPLOAD_BYTES // 2**20,
+        "recent": ImportJob.objects.filter(organisation__in=orgs).select_related("organisation", "created_by")[:10],
+    }
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        error = _upload_error(upload)
+        if not error:
+            try:
+                job = jobs.start_import(actor=user, organisation=org, upload=upload)  # type: ignore[arg-type]
+            except Invalid as exc:
+                error = str(exc)
+            else:
+                return redirect("households:job", pk=job.pk)
+        context["upload_error"] = error
+        return render(request, "households/import.html", context, status=400)
+    return render(request, "households/import.html", context)
+
+
+@login_required
+@action_errors
+def import_template(request: HttpRequest) -> HttpResponse:
+    if not _importable(_user(request)):
+        raise Http404()
+    return _attachment(HouseholdImporter.template(), HouseholdImporter.template_name)
+
+
+@login_required
+@action_errors
+def job_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job's progress (polled every second by HTMX while it runs), then its report."""
+    job = jobs.visible_job(_user(request), pk)
+    context = {"job": job, "report": job.report}
+    template = "households/_job.html" if is_htmx(request) else "households/job.html"
+    return render(request, template, context)
+
+
+@login_required
+@action_errors
+@require_POST
+def job_valid_only(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    job = jobs.visible_job(user, pk)
+    try:
+        new = jobs.import_valid_rows(actor=user, job=job)
+    except (Conflict, Invalid) as exc:
+        messages.error(request, str(exc) if isinstance(exc, Invalid) else exc.message)
+        return redirect("households:job", pk=job.pk)
+    return redirect("households:job", pk=new.pk)
+
+
+@login_required
+@action_errors
+def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    job = jobs.visible_job(user, pk)
+    if not job.report.get("errors"):
+        raise Http404()
+    return _attachment(jobs.error_rows_workbook(job, actor=user), f"{Path(job.filename).stem}-错误行.xlsx")
