@@ -19,6 +19,16 @@ ARTIFACTS = Path(__file__).parent / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """A page served in English (the switcher, Accept-Language) leaves the thread's language
+    active after the response; the next test starts from the default again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

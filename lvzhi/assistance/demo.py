@@ -135,6 +135,8 @@ def build_assistance_demo(
                     started_on=campaign.start_date + dt.timedelta(days=rng.randint(0, 60)),
                 )  # fmt: skip
                 totals["pairings"] += 1
+        _needs(rng, county, office, households, today)
+        site = _site(county, city, office, households, year_ago)
         # The historic ledger: a year of entries, imported as confirmed.
         items = []
         participants = rng.sample(seats, int(len(seats) * 0.96))
@@ -157,6 +159,14 @@ def build_assistance_demo(
             data, errors = validate_entry(raw, county, today=today)
             assert not errors, errors
             items.append((data, members))
+        for i in range(24):  # members and money behind the demonstration site
+            raw = {
+                "date": year_ago + dt.timedelta(days=40 + i * 12), "campaign": campaign, "target": Target.SITE,
+                "site": site, "summary": "捐资支持示范点项目建设", "money": str(rng.choice((5000, 10000, 20000, 50000))),
+            }  # fmt: skip
+            data, errors = validate_entry(raw, county, today=today)
+            assert not errors, errors
+            items.append((data, [participants[(i * 7) % len(participants)].person_id]))
         save_confirmed_entries(actor=office, organisation=county, items=items, batch="历史台账导入（演示）")
         totals["entries"] += len(items)
         totals["entries"] += _recent_entries(rng, county, campaign, households, today)
@@ -255,3 +265,52 @@ def _city_entries(rng: random.Random, city: Organisation, office: User, hundred:
             items.append((data, [seat.person_id]))
     save_confirmed_entries(actor=office, organisation=city, items=items, batch="市政协委员助推台账（演示）")
     return len(items)
+
+
+NEED_TEXTS = {
+    "school": "孩子上初中，学费和生活费有困难",
+    "job": "家中劳动力希望在县内就近务工",
+    "industry": "想发展养殖，缺少技术和启动资金",
+    "medical": "户主患慢性病，长期用药负担重",
+    "housing": "房屋漏雨，需要修缮",
+    "information": "需要农产品销售信息",
+    "technology": "核桃种植需要技术指导",
+    "goods": "冬季缺少棉被和衣物",
+}
+
+
+def _needs(rng: random.Random, county: Organisation, office: User, households: list[Any], today: dt.date) -> None:
+    """Staff record needs; the office matches all open needs at once, a few stay open."""
+    from lvzhi.assistance import needs
+    from lvzhi.assistance.matching import match_all
+
+    def record(count: int) -> None:
+        for household in rng.sample(households, count):
+            kind = rng.choice(list(NEED_TEXTS))
+            needs.record_need(
+                actor=office, household=household, kind=kind, description=NEED_TEXTS[kind],
+                urgency=rng.choice((1, 2, 2, 3)), recorded_on=today - dt.timedelta(days=rng.randint(1, 120)),
+            )  # fmt: skip
+
+    record(40)
+    match_all(county, office)
+    record(8)
+
+
+def _site(county: Organisation, city: Organisation, office: User, households: list[Any], start: dt.date) -> Any:
+    """001: 市县两级政协把海坪社区、阿依诺村作为助推示范点，建设爱心超市、扶贫工厂、爱心书屋."""
+    from lvzhi.assistance import sites
+
+    village = households[0].village
+    site = sites.create_site(
+        actor=office, organisation=county, name=f"{village.name}助推示范点", started_on=start + dt.timedelta(days=30),
+        village=village, partners=[city], description="市县两级政协联动，组织机关干部和政协委员进村入户开展系列助推行动。",
+    )  # fmt: skip
+    for kind, name, budget, progress in (
+        ("supermarket", "爱心超市", 200000, 100), ("factory", "扶贫工厂", 600000, 70), ("library", "爱心书屋", 80000, 100),
+    ):  # fmt: skip
+        sites.save_project(
+            actor=office, site=site,
+            data={"kind": kind, "name": name, "budget": str(budget), "progress": str(progress), "note": "按计划推进"},
+        )  # fmt: skip
+    return site

@@ -242,6 +242,35 @@ class Importer:
             report.file_errors.append(f"缺少必填列：{'、'.join(missing)}。请使用导入模板，第一行为列名")
         return columns
 
+    def read_sheet(
+        self, source: str | Path | bytes, filename: str, report: ImportReport
+    ) -> tuple[dict[str, str], list[tuple[int, dict[str, Any]]]] | None:
+        """The file's data rows as (row number, {field key: cell}) and the header text of
+        each field's column; None when the file is refused (the reason is in the report)."""
+        try:
+            rows = read_rows(source, filename)
+        except SpreadsheetError as exc:
+            report.file_errors.append(str(exc))
+            return None
+        if not rows:
+            report.file_errors.append("文件中没有任何内容")
+            return None
+        header_index = self._find_header(rows, self._field_lookup())
+        header_cells = rows[header_index][1]
+        columns = self.map_columns(header_cells, report)
+        if report.file_errors:
+            return None
+        data_rows = rows[header_index + 1 :]
+        if not data_rows:
+            report.file_errors.append("文件中只有列名，没有数据行")
+            return None
+        headers = {f.key: clean(header_cells[i]) for i, f in columns.items()}
+        pairs = [(i, f.key) for i, f in columns.items()]
+        mapped = [
+            (number, {key: cells[i] if i < len(cells) else None for i, key in pairs}) for number, cells in data_rows
+        ]
+        return headers, mapped
+
     def run(
         self,
         source: str | Path | bytes,
@@ -253,30 +282,14 @@ class Importer:
         """Validate the whole file, then (unless dry run or refused) save in one transaction."""
         self.authorise()
         report = ImportReport(kind=self.kind, filename=filename, mode=Mode(mode), dry_run=dry_run)
-        try:
-            rows = read_rows(source, filename)
-        except SpreadsheetError as exc:
-            report.file_errors.append(str(exc))
+        sheet = self.read_sheet(source, filename, report)
+        if sheet is None:
             return report
-        if not rows:
-            report.file_errors.append("文件中没有任何内容")
-            return report
-        header_index = self._find_header(rows, self._field_lookup())
-        header_cells = rows[header_index][1]
-        columns = self.map_columns(header_cells, report)
-        if report.file_errors:
-            return report
-        data_rows = rows[header_index + 1 :]
-        if not data_rows:
-            report.file_errors.append("文件中只有列名，没有数据行")
-            return report
-
-        headers = {f.key: clean(header_cells[i]) for i, f in columns.items()}
+        headers, data_rows = sheet
         valid: list[tuple[int, dict[str, Any]]] = []
         first_seen: dict[str, int] = {}
         report.total = len(data_rows)
-        for number, cells in data_rows:
-            raw = {f.key: cells[i] if i < len(cells) else None for i, f in columns.items()}
+        for number, raw in data_rows:
             data, errors = self.validate_row(raw)
             row_errors = [RowError(number, self._column(key, headers), message) for key, message in errors.items()]
             key = self.row_key(data) if self.key_field and self.key_field not in errors else None

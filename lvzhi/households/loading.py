@@ -11,6 +11,7 @@ household (same 户编号 in the county) replaces its members and updates it in 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_noop
 
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import Forbidden, Invalid, NotFound
-from lvzhi.core.excel import SpreadsheetError, TemplateColumn, read_rows
+from lvzhi.core.excel import TemplateColumn
 from lvzhi.core.identity import IdentityError, birth_date_from_id, gender_from_id, normalise_id_number
 from lvzhi.core.importing import Importer, ImportReport, Mode, RowError, register
 from lvzhi.core.numbers import parse_count, parse_money
@@ -105,6 +106,8 @@ PERSON_KEYS = (
     "migrant_work", "migrant_months",
 )  # fmt: skip
 HOUSEHOLD_KEYS = tuple(f.key for f in FIELDS if f.key not in PERSON_KEYS and f.key != "number")
+_household_cells = operator.itemgetter(*HOUSEHOLD_KEYS)  # validated rows carry every key
+_person_cells = operator.itemgetter(*PERSON_KEYS)
 MONEY_KEYS = (
     "income_wages",
     "income_business",
@@ -410,7 +413,7 @@ class HouseholdLoader:
                 continue
             row_household[number] = key
             hh = households.get(key)
-            values = tuple(data.get(k) for k in HOUSEHOLD_KEYS)
+            values = _household_cells(data)
             if hh is None:
                 hh = households[key] = _Household(key, number, dict(zip(HOUSEHOLD_KEYS, values, strict=True)))
                 hh.sources = {k: number for k in HOUSEHOLD_KEYS if data.get(k) not in (None, "")}
@@ -442,7 +445,7 @@ class HouseholdLoader:
                 else:
                     seen_ids[id_number] = (number, key, data.get("village") or "")
             if not row_errors:
-                hh.members.append({k: data.get(k) for k in PERSON_KEYS} | {"row": number})
+                hh.members.append({**dict(zip(PERSON_KEYS, _person_cells(data), strict=True)), "row": number})
         self._household_rules(households, errors, column)
         self._database_duplicates(households, seen_ids, errors, column)
         bad_rows = {e.row for e in errors}
@@ -656,33 +659,12 @@ class HouseholdImporter(Importer):
     ) -> ImportReport:
         self.authorise()
         report = ImportReport(kind=self.kind, filename=filename, mode=Mode(mode), dry_run=dry_run)
-        try:
-            rows = read_rows(source, filename)
-        except SpreadsheetError as exc:
-            report.file_errors.append(str(exc))
+        sheet = self.read_sheet(source, filename, report)
+        if sheet is None:
             return report
-        if not rows:
-            report.file_errors.append("文件中没有任何内容")
-            return report
-        lookup = self._field_lookup()
-        header_index = self._find_header(rows, lookup)
-        header = rows[header_index][1]
-        columns = self.map_columns(header, report)
-        if report.file_errors:
-            return report
-        data_rows = rows[header_index + 1 :]
-        if not data_rows:
-            report.file_errors.append("文件中只有列名，没有数据行")
-            return report
-        headers = {f.key: clean(header[i]) for i, f in columns.items()}
-        pairs = [(i, f.key) for i, f in columns.items()]
-
-        def mapped() -> Iterable[tuple[int, dict[str, object]]]:
-            for number, cells in data_rows:
-                yield number, {key: cells[i] if i < len(cells) else None for i, key in pairs}
-
+        headers, data_rows = sheet
         loader = HouseholdLoader(actor=self.actor, organisation=self.organisation, progress=self.progress)
-        loader.load(mapped(), report, total=len(data_rows), headers=headers)
+        loader.load(data_rows, report, total=len(data_rows), headers=headers)
         return report
 
 

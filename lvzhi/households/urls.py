@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.household_list, name="list"),
     path("export/", views.household_export, name="export"),
     path("<int:pk>/", views.household_detail, name="detail"),
+    path("<int:pk>/pair/", views.household_pair, name="pair"),
     path("completeness/", views.completeness, name="completeness"),
     path("completeness/export/", views.completeness_export, name="completeness_export"),
     path("import/", views.import_page, name="import"),

@@ -313,8 +313,70 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "incomes": incomes,
         "can_manage": household.organisation_id in managed_organisation_ids(user),
         "is_staff": user.role in STAFF,
+        "pairings": household.pairings.filter(ended_on__isnull=True).select_related("person").order_by("started_on"),
     }
+    if context["can_manage"]:
+        context["candidates"] = _pairing_candidates(household)
+        context["today"] = today
     return render(request, "households/detail.html", context)
+
+
+def _pairing_candidates(household: Household) -> list[tuple[int, str]]:
+    """Members who may pair with the household: seats in its county or the committees above."""
+    from lvzhi.assistance.rollups import scope_paths
+    from lvzhi.members.models import Membership
+
+    seats = (
+        Membership.objects.filter(is_active=True, organisation__path__in=scope_paths(household.organisation))
+        .select_related("person", "organisation")
+        .order_by("person__stroke_key", "person_id", "-organisation__path")
+    )
+    seen: dict[int, str] = {}
+    for seat in seats:
+        seen.setdefault(seat.person_id, f"{seat.person.name}（{seat.organisation.short_name}）")
+    return list(seen.items())
+
+
+@login_required
+@require_POST
+@action_errors
+def household_pair(request: HttpRequest, pk: int) -> HttpResponse:
+    """结对: the office pairs a member with the household, or ends a pairing."""
+    from lvzhi.assistance import actions as assistance_actions
+    from lvzhi.assistance.models import Pairing
+    from lvzhi.core.dates import DateError, parse_date
+    from lvzhi.members.models import Person
+
+    user = _user(request)
+    household = Household.objects.visible_to(user).select_related("organisation").filter(pk=pk).first()
+    if household is None:
+        raise Http404()
+    ending = request.POST.get("end")
+    try:
+        if ending:
+            pairing = Pairing.objects.filter(pk=ending if ending.isdigit() else 0, household=household).first()
+            if pairing is None:
+                raise Http404()
+            assistance_actions.end_pairing(actor=user, item=pairing)
+            messages.success(request, _("已结束与%(name)s的结对") % {"name": pairing.person.name})
+        else:
+            person_id = request.POST.get("person", "")
+            if person_id not in {str(p) for p, _label in _pairing_candidates(household)}:
+                raise Invalid({"person": _("请选择结对委员")})
+            try:
+                started = parse_date(request.POST.get("started_on")) or timezone.localdate()
+            except DateError as exc:
+                raise Invalid({"started_on": str(exc)}) from None
+            if started > timezone.localdate():
+                raise Invalid({"started_on": _("结对日期不能晚于今天")})
+            person = Person.objects.get(pk=int(person_id))
+            assistance_actions.pair(
+                actor=user, organisation=household.organisation, person=person, household=household, started_on=started
+            )
+            messages.success(request, _("%(name)s已与本户结对") % {"name": person.name})
+    except Invalid as exc:
+        messages.error(request, str(exc))
+    return redirect("households:detail", pk=household.pk)
 
 
 # -- completeness (档案完整性) -----------------------------------------------------------------

@@ -25,6 +25,16 @@ def _persons(world: World) -> dict[str, int]:
     }
 
 
+def _rollup_rows() -> tuple[list[tuple], ...]:
+    """Every non-empty rollup row, sorted, to compare incremental with rebuilt."""
+    daily = DailyTotal.objects.exclude(entries=0).values_list("scope_id", "campaign_key", "day", "entries", "money_fen")
+    pairs = TouchPair.objects.exclude(count=0).values_list(
+        "scope_id", "campaign_key", "kind", "day", "prev_day", "count", "people"
+    )
+    first = Mobilisation.objects.values_list("scope_id", "campaign_key", "person_id", "first_day")
+    return sorted(daily), sorted(pairs), sorted(first)
+
+
 def _comparable(figures: dict) -> dict:
     return {k: v for k, v in figures.items() if k not in ("filters", "definitions")}
 
@@ -197,29 +207,9 @@ def test_random_ledger_rollups_equal_live_and_rebuild(world: World) -> None:
                 f = Filters(org, camp, start, end)
                 assert _comparable(assistance_figures(f)) == _comparable(live_figures(f)), (org, camp, start, end)
 
-    before = (
-        sorted(
-            DailyTotal.objects.exclude(entries=0).values_list("scope_id", "campaign_key", "day", "entries", "money_fen")
-        ),
-        sorted(
-            TouchPair.objects.exclude(count=0).values_list(
-                "scope_id", "campaign_key", "kind", "day", "prev_day", "count", "people"
-            )
-        ),
-        sorted(Mobilisation.objects.values_list("scope_id", "campaign_key", "person_id", "first_day")),
-    )
+    before = _rollup_rows()
     rollups.rebuild()
-    after = (
-        sorted(
-            DailyTotal.objects.exclude(entries=0).values_list("scope_id", "campaign_key", "day", "entries", "money_fen")
-        ),
-        sorted(
-            TouchPair.objects.exclude(count=0).values_list(
-                "scope_id", "campaign_key", "kind", "day", "prev_day", "count", "people"
-            )
-        ),
-        sorted(Mobilisation.objects.values_list("scope_id", "campaign_key", "person_id", "first_day")),
-    )
+    after = _rollup_rows()
     assert before == after
     assert len(after[1]) > 10
 

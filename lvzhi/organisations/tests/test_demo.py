@@ -97,6 +97,33 @@ class TestSeededDemo:
         dcx_member = AuditEntry.objects.filter(action="member.create", organisation_id__isnull=False).first()
         assert dcx_member is not None and dcx_member.actor is not None and dcx_member.actor.role == Role.OFFICE
 
+    def test_assistance_demo(self, demo: str, db: None) -> None:
+        """Per county a register, two campaigns, a year of ledger, needs, a site; 001's symposium."""
+        from lvzhi.assistance.figures import Filters, assistance_figures, live_figures
+        from lvzhi.assistance.models import Campaign, DemoSite, Entry, EntryStatus, Need, Pairing
+        from lvzhi.assistance.report import paragraph
+        from lvzhi.households.models import Household
+
+        for code in COUNTY_CODES:
+            county = Organisation.objects.get(code=code)
+            assert Household.objects.filter(organisation=county).count() > 2000
+            assert Household.objects.filter(organisation=county, problem_count__gt=0).exists()
+            assert Pairing.objects.filter(organisation=county).count() > 50
+            assert Need.objects.filter(organisation=county).exists()
+            assert DemoSite.objects.filter(organisation=county).exists()
+            names = set(Campaign.objects.filter(entries__organisation=county).values_list("name", flat=True))
+            assert names == {"三送三帮", "百日会战"}
+            assert Entry.objects.filter(organisation=county, status=EntryStatus.PENDING).exists()
+        symposium = Entry.objects.filter(source="symposium")
+        assert symposium.count() == 50 and symposium.values("household").distinct().count() == 50
+        assert symposium.values("persons").distinct().count() == 27
+        assert sum(e.money for e in symposium) == 1_100_000
+        f = Filters(Organisation.objects.get(code="sys"))
+        figures = assistance_figures(f)
+        assert figures == live_figures(f)
+        assert figures["participation_rate"] > 0.9 and figures["money_yuan"] > 1_000_000
+        assert "共捐资" in paragraph(figures, f) and "委员参与率达" in paragraph(figures, f)
+
     def test_deterministic(self, demo: str, db: None) -> None:
         first, again = plan_demo(DEFAULT_SEED), plan_demo(DEFAULT_SEED)
         names = [s.person.name for c in first.committees for s in c.seats]
