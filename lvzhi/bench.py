@@ -221,23 +221,26 @@ def bench_assistance_figures() -> None:
             f"  {case['case']:<24} rollups (Lvzhi) {case['rollups_s'] * 1000:7.1f} ms | "
             f"plain ORM aggregate {case['live_s'] * 1000:8.1f} ms | ratio {ratio:.0f}x"
         )
-    page = _figures_page_time(result["city"])
+    page = _figures_page_time(result["city"], "assistance_figures:page")
     if page is not None:
         print(f"  figures page (HTTP GET, city, rendered): {page * 1000:.0f} ms")
+    later = _figures_page_time(result["city"], "assistance_figures:candidates")
+    if later is not None:
+        print(f"  award candidates, fetched after the page (live ranking): {later * 1000:.0f} ms")
 
 
-def _figures_page_time(city: Any) -> float | None:
-    """The whole figures page through Django's test client, as an office clerk of the city."""
+def _figures_page_time(city: Any, name: str) -> float | None:
+    """A figures page through Django's test client, as an office clerk of the city."""
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
 
     from lvzhi.accounts.models import Role, User
 
     try:
-        url = reverse("assistance_figures:page")
+        url = reverse(name)
     except NoReverseMatch:
         return None
-    user = User.objects.create(username="bench-clerk", role=Role.OFFICE, organisation=city)
+    user, _created = User.objects.get_or_create(username="bench-clerk", role=Role.OFFICE, organisation=city)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     params = {"organisation": city.code, "to": "2025-11-20"}

@@ -9,6 +9,7 @@ from lvzhi.assistance import views_figures
 app_name = "assistance_figures"
 urlpatterns = [
     path("", views_figures.figures_page, name="page"),
+    path("candidates/", views_figures.candidates, name="candidates"),
     path("drill/<slug:key>/", views_figures.drill, name="drill"),
     path("export/", views_figures.figures_export, name="export"),
     path("bulletin/", views_figures.bulletin, name="bulletin"),

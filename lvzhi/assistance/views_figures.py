@@ -256,9 +256,17 @@ def _results(sel: Selection) -> dict[str, Any]:
                 ],
             },
         },
-        "candidates": [{**r, "money_wan": report.wan(r["money_yuan"])} for r in award_candidates(f)],
         "quarter": report.quarter_of(f.as_of)[0],
     }
+
+
+@login_required
+def candidates(request: HttpRequest) -> HttpResponse:
+    """年度评先奖优候选, fetched by the page after it loads: counted live over the period's
+    confirmed entries (a member's rank has no rollup), so kept off the page's own request."""
+    f = selection(request).filters
+    rows = [{**r, "money_wan": report.wan(r["money_yuan"])} for r in award_candidates(f)]
+    return render(request, "assistance/figures/_candidates.html", {"candidates": rows})
 
 
 @login_required

@@ -91,7 +91,7 @@ def test_the_page_shows_the_hand_counted_figures(world: World, ledger: Ledger) -
     assert figure(html, "households_paired") == "1" and figure(html, "members_paired") == "1"
     assert "截至11月20日，委员们围绕“七个助推”，通过“三送三帮”共捐资2.12万元" in html
     assert "参与率：参与委员数 ÷ 委员总数" in html  # the written definition
-    awards = html.split('data-testid="award-table"')[1].split("</table>")[0]
+    awards = client_for(world.alice).get(reverse("assistance_figures:candidates"), DCX).content.decode()
     # Both took part twice: the one who gave more (丁一, 2.00万元) comes first.
     assert awards.index("丁一") < awards.index("2.00") < awards.index("王建国") < awards.index("0.12")
     assert "vendor/echarts/echarts.min.js" in html and "cdn" not in html.lower()
@@ -314,3 +314,12 @@ def test_sites_are_scoped(world: World, ledger: Ledger) -> None:
     assert leader.get(reverse("sites:detail", args=[site.pk])).status_code == 200
     assert leader.post(reverse("sites:project_create", args=[site.pk]), {"progress": "1"}).status_code == 403
     assert not SiteProject.objects.exists()
+
+
+@pytest.mark.django_db
+def test_award_candidates_load_after_the_page(world: World, ledger: Ledger) -> None:
+    page = client_for(world.alice).get(PAGE, DCX).content.decode()
+    assert 'data-testid="award-slot"' in page and "丁一" not in page.split('data-testid="award-slot"')[1][:300]
+    url = reverse("assistance_figures:candidates")
+    assert client_for(world.charlie).get(url, DCX).status_code == 404
+    assert client_for(world.member_user).get(url, DCX).status_code == 404
