@@ -122,7 +122,8 @@ def need_create(request: HttpRequest) -> HttpResponse:
     managed = list(Organisation.objects.filter(pk__in=managed_organisation_ids(user)))
     if not managed:
         raise Http404()
-    form = NeedForm(request.POST or None, organisations=managed)
+    initial = {"household_number": request.GET.get("household", "")[:30]}  # from the household's page
+    form = NeedForm(request.POST or None, organisations=managed, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         households = Household.objects.visible_to(user).filter(number=data["household_number"].strip())

@@ -556,3 +556,16 @@ def test_a_member_marks_a_need_met_on_a_phone(phone_page: Any, browser_world: Wo
     need.refresh_from_db()
     assert need.status == NeedStatus.MET and need.result == "联系学校减免学费并资助500元"
     assert m.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.django_db
+def test_the_household_page_link_prefills_the_need_form(world: World) -> None:
+    from django.test import Client
+
+    from lvzhi.assistance.testing import make_household
+
+    make_household(world.county, "HH-77")
+    client = Client()
+    client.force_login(world.alice)
+    html = client.get(reverse("needs:create"), {"household": "HH-77"}).content.decode()
+    assert 'value="HH-77"' in html
