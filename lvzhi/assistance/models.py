@@ -445,6 +445,8 @@ class TouchPair(models.Model):
                 fields=["scope", "campaign_key", "kind", "day", "prev_day"], name="touch_pair_unique"
             )
         ]
+        # "Since the start, up to T": the first touches only (prev_day = NO_PREVIOUS).
+        indexes = [models.Index(fields=["scope", "campaign_key", "kind", "prev_day", "day"], name="touch_pair_first")]
 
     def __str__(self) -> str:
         return f"{self.scope_id}/{self.campaign_key}/{self.kind}/{self.day}<{self.prev_day}"

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from lvzhi.assistance.figures import Filters, assistance_figures, award_candidates, by_committee
-from lvzhi.assistance.models import Campaign, Showcase
+from lvzhi.assistance.models import ALL_CAMPAIGNS, Campaign, DailyTotal, Showcase
 from lvzhi.organisations.models import Organisation
 
 FONT = "宋体"
@@ -63,14 +63,18 @@ def date_text(day: dt.date, with_year: bool = False) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if with_year else f"{day.month}月{day.day}日"
 
 
-def framing(campaign: Campaign | None, organisation: Organisation) -> str:
-    """委员们围绕“七个助推”，通过“三送三帮” / 委员们在脱贫攻坚助推行动中."""
+def framing(f: Filters) -> str:
+    """委员们围绕“七个助推”，通过“三送三帮” / …通过“三送三帮”、“百日会战”等活动. Without a
+    campaign filter, the campaigns with confirmed entries in the window, read from the
+    rollup (never a scan of the ledger)."""
+    campaign = f.campaign
     if campaign is None:
-        campaigns = list(
-            Campaign.objects.filter(entries__organisation__path__startswith=organisation.path)
-            .distinct()
-            .order_by("start_date")
+        days = DailyTotal.objects.filter(scope=f.organisation, day__lte=f.as_of, entries__gt=0).exclude(
+            campaign_key=ALL_CAMPAIGNS
         )
+        if f.start is not None:
+            days = days.filter(day__gte=f.start)
+        campaigns = list(Campaign.objects.filter(pk__in=days.values("campaign_key")).order_by("start_date", "pk"))
         if len(campaigns) == 1:
             campaign = campaigns[0]
         else:
@@ -114,7 +118,7 @@ def paragraph(figures: dict[str, Any], f: Filters) -> str:
         parts.append(f"办理群众“关键小事”{count_text(figures['key_matters'])}件")
     if figures["participation_rate"] is not None:
         parts.append(f"委员参与率达{rate_text(figures['participation_rate'])}")
-    frame = framing(f.campaign, f.organisation)
+    frame = framing(f)
     if not parts:
         return f"{when}，{frame.rstrip('，')}暂无已确认的助推台账。"
     return f"{when}，{frame}{'，'.join(parts)}。"
