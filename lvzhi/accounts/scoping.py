@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from lvzhi.accounts.models import Role
+from lvzhi.organisations.models import chain_paths
 
 if TYPE_CHECKING:
     from lvzhi.accounts.models import User
@@ -45,6 +46,17 @@ def organisation_ids_in_scope(user: User) -> list[int]:
     if user.role == Role.UNIT and user.handling_unit_id:
         return [user.handling_unit.organisation_id]  # type: ignore[union-attr]
     return []
+
+
+def require_manage(actor: User, organisation_id: int, message: str) -> None:
+    """The one check before a write: 404 if the committee is out of the actor's sight (as if
+    it did not exist), 403 with ``message`` if seen but not theirs to change."""
+    from lvzhi.core.errors import Forbidden, NotFound
+
+    if organisation_id not in managed_organisation_ids(actor):
+        if organisation_id not in organisation_ids_in_scope(actor):
+            raise NotFound()
+        raise Forbidden(message)
 
 
 def managed_organisation_ids(user: User) -> list[int]:
@@ -122,9 +134,12 @@ def household_filter(user: User) -> Q:
     if user.role in (Role.OFFICE, Role.LEADER):
         return Q(organisation_id__in=_subtree_ids(user))
     if user.role == Role.MEMBER and user.person_id:
-        return Q(pairings__person_id=user.person_id, pairings__ended_on__isnull=True) | Q(
-            needs__person_id=user.person_id
-        )
+        from lvzhi.assistance.models import Need, Pairing
+
+        # Subqueries, not joins: a household paired twice is still one row, no DISTINCT needed.
+        paired = Pairing.objects.filter(person_id=user.person_id, ended_on__isnull=True).values("household_id")
+        helped = Need.objects.filter(person_id=user.person_id).values("household_id")
+        return Q(pk__in=paired) | Q(pk__in=helped)
     return NOTHING
 
 
@@ -143,7 +158,7 @@ def _campaigns_reaching(paths: list[str]) -> Q:
     committee between, or target nothing in particular (the launcher's whole subtree)."""
     q = NOTHING
     for path in paths:
-        chain = _prefixes(path)
+        chain = chain_paths(path)
         q |= Q(organisation__path__in=chain) & (Q(targets__isnull=True) | Q(targets__path__in=chain))
     return q
 
@@ -171,10 +186,7 @@ def entry_filter(user: User) -> Q:
     if user.role in (Role.OFFICE, Role.LEADER):
         return Q(organisation_id__in=_subtree_ids(user))
     if user.role == Role.MEMBER and user.person_id:
-        return Q(entry_members__person_id=user.person_id)
+        from lvzhi.assistance.models import EntryMember
+
+        return Q(pk__in=EntryMember.objects.filter(person_id=user.person_id).values("entry_id"))
     return NOTHING
-
-
-def _prefixes(path: str) -> list[str]:
-    """'city/county/' -> ['city/', 'city/county/']: a committee's path and those above it."""
-    return [path[: i + 1] for i, ch in enumerate(path) if ch == "/" and i > 0]

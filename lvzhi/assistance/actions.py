@@ -18,8 +18,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from lvzhi.accounts import scoping
 from lvzhi.accounts.models import Role
-from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
+from lvzhi.accounts.scoping import organisation_ids_in_scope
 from lvzhi.assistance import rollups
 from lvzhi.assistance.models import (
     ActionKind,
@@ -35,7 +36,7 @@ from lvzhi.assistance.models import (
 )
 from lvzhi.assistance.templates_data import TEMPLATES
 from lvzhi.audit.log import record, snapshot
-from lvzhi.core.errors import ActionError, Conflict, Forbidden, Invalid, NotFound
+from lvzhi.core.errors import ActionError, Conflict, Invalid, NotFound
 from lvzhi.notifications.services import notify
 from lvzhi.organisations.models import Organisation
 
@@ -71,23 +72,14 @@ PHOTO_MAX_BYTES = 8 * 1024 * 1024
 
 
 def require_manage(actor: User, organisation: Organisation, what: str = "助推台账") -> None:
-    if organisation.pk not in managed_organisation_ids(actor):
-        if organisation.pk not in organisation_ids_in_scope(actor):
-            raise NotFound()
-        raise Forbidden(f"只有本级政协机关工作人员可以维护{what}")
+    scoping.require_manage(actor, organisation.pk, f"只有本级政协机关工作人员可以维护{what}")
 
 
 def seated_in(person_id: int, organisation: Organisation) -> bool:
     """A seat in the committee, in its subtree, or in a committee above it."""
     from lvzhi.members.models import Membership
 
-    paths = rollups.scope_paths(organisation)
-    return (
-        Membership.objects.filter(person_id=person_id, is_active=True)
-        .filter(organisation__path__startswith=organisation.path)
-        .exists()
-        or Membership.objects.filter(person_id=person_id, is_active=True, organisation__path__in=paths).exists()
-    )
+    return Membership.objects.filter(organisation.reach(), person_id=person_id, is_active=True).exists()
 
 
 # -- campaigns and pledges --------------------------------------------------------------------

@@ -14,24 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
-import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
 
 from lvzhi.core.bulk import insert_rows
-
-
-def _timeit(fn: Callable[[], object], repeat: int = 5) -> float:
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def _next_id(model: Any) -> int:
@@ -208,6 +197,7 @@ def load_world(n_people: int, n_entries: int, seed: int = 11) -> dict[str, Any]:
 
 def bench_figures(n_people: int = 3_000_000, n_entries: int = 1_000_000) -> dict[str, Any]:
     from lvzhi.assistance.figures import Filters, assistance_figures, live_figures
+    from lvzhi.bench import _timeit
 
     world = load_world(n_people, n_entries)
     as_of = dt.date(2025, 11, 20)
@@ -226,7 +216,7 @@ def bench_figures(n_people: int = 3_000_000, n_entries: int = 1_000_000) -> dict
         results.append(
             {
                 "case": label,
-                "rollups_s": _timeit(functools.partial(assistance_figures, f)),
+                "rollups_s": _timeit(functools.partial(assistance_figures, f), repeat=5),
                 "live_s": _timeit(functools.partial(live_figures, f), repeat=2),
                 "money_yuan": fast["money_yuan"],
                 "participation_rate": fast["participation_rate"],

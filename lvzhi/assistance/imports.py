@@ -78,7 +78,7 @@ class _Lookups:
         from lvzhi.households.models import Household, Village
 
         self.members = MemberLookup(organisation)
-        paths = rollups.scope_paths(organisation)
+        paths = organisation.chain_paths()
         self.campaigns: dict[str, Campaign] = {}
         for c in Campaign.objects.filter(organisation__path__in=paths).prefetch_related("action_kinds"):
             self.campaigns.setdefault(c.name, c)

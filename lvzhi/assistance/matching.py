@@ -175,11 +175,10 @@ def score_at(kind: str, place: Place, profile: MemberProfile, load: int | None =
 
 
 def place_of(need: Need) -> Place:
-    from lvzhi.assistance.rollups import scope_paths
     from lvzhi.organisations.models import Organisation
 
     org = need.household.organisation
-    ancestors = frozenset(Organisation.objects.filter(path__in=scope_paths(org)).values_list("pk", flat=True))
+    ancestors = frozenset(Organisation.objects.filter(path__in=org.chain_paths()).values_list("pk", flat=True))
     return Place(org.pk, ancestors, need.household.township.name, org.short_name)
 
 
@@ -524,15 +523,14 @@ def _subtree_ids(organisation: Organisation) -> list[int]:
 
 
 def _places(needs: Sequence[Need]) -> dict[int, Place]:
-    from lvzhi.assistance.rollups import scope_paths
     from lvzhi.organisations.models import Organisation
 
     orgs = {n.household.organisation_id: n.household.organisation for n in needs}
-    all_paths = {p for org in orgs.values() for p in scope_paths(org)}
+    all_paths = {p for org in orgs.values() for p in org.chain_paths()}
     ids_by_path = dict(Organisation.objects.filter(path__in=all_paths).values_list("path", "pk"))
     return {
         org_id: Place(
-            org_id, frozenset(ids_by_path[p] for p in scope_paths(org) if p in ids_by_path), "", org.short_name
+            org_id, frozenset(ids_by_path[p] for p in org.chain_paths() if p in ids_by_path), "", org.short_name
         )
         for org_id, org in orgs.items()
     }

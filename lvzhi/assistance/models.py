@@ -301,7 +301,7 @@ class EntryQuerySet(models.QuerySet["Entry"]):
     def visible_to(self, user: User) -> EntryQuerySet:
         from lvzhi.accounts.scoping import entry_filter
 
-        return self.filter(entry_filter(user)).distinct()
+        return self.filter(entry_filter(user))
 
 
 class Entry(models.Model):

@@ -16,12 +16,13 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from lvzhi.accounts import scoping
 from lvzhi.accounts.models import Role
-from lvzhi.accounts.scoping import household_filter, managed_organisation_ids, need_filter, organisation_ids_in_scope
+from lvzhi.accounts.scoping import household_filter, need_filter
 from lvzhi.assistance.models import Need, NeedKind, NeedStatus, Urgency
 from lvzhi.assistance.rollups import refresh_mobilisation
 from lvzhi.audit.log import diff, record, snapshot
-from lvzhi.core.errors import Conflict, Forbidden, Invalid, NotFound
+from lvzhi.core.errors import Conflict, Invalid, NotFound
 from lvzhi.notifications.services import notify
 
 if TYPE_CHECKING:
@@ -51,10 +52,7 @@ ACTION_LABELS = {
 
 def require_manage_needs(actor: User, organisation: Organisation) -> None:
     """404 if the committee is out of the actor's sight, 403 if seen but not theirs to change."""
-    if organisation.pk not in managed_organisation_ids(actor):
-        if organisation.pk not in organisation_ids_in_scope(actor):
-            raise NotFound()
-        raise Forbidden("只有本县或上级政协机关工作人员可以管理帮扶需求")
+    scoping.require_manage(actor, organisation.pk, "只有本县或上级政协机关工作人员可以管理帮扶需求")
 
 
 def visible_needs(user: User) -> Any:

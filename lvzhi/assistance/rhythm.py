@@ -56,10 +56,9 @@ RHYTHM: tuple[Beat, ...] = (
 def _running(org: Organisation, today: dt.date) -> list[Campaign]:
     """Active campaigns run in the committee: launched by it or above it, targeting it."""
     from lvzhi.assistance.actions import campaign_applies_to
-    from lvzhi.assistance.rollups import scope_paths
 
     candidates = Campaign.objects.filter(
-        organisation__path__in=scope_paths(org), is_active=True, start_date__lte=today
+        organisation__path__in=org.chain_paths(), is_active=True, start_date__lte=today
     ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
     return [c for c in candidates.select_related("organisation") if campaign_applies_to(c, org)]
 

@@ -51,14 +51,8 @@ def fen(amount: Decimal | int | float | None) -> int:
     return int((Decimal(amount or 0) * 100).to_integral_value())
 
 
-def scope_paths(organisation: Organisation) -> list[str]:
-    """'city/county/' -> ['city/', 'city/county/']: the committee and every one above it."""
-    path = organisation.path
-    return [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
-
-
 def scopes_of(organisation: Organisation) -> list[Organisation]:
-    return list(Organisation.objects.filter(path__in=scope_paths(organisation)))
+    return list(Organisation.objects.filter(path__in=organisation.chain_paths()))
 
 
 def _eligible(person_id: int, scope: Organisation) -> bool:
@@ -186,7 +180,7 @@ def _mobilisation_sources(person_id: int) -> list[tuple[Organisation, dt.date, i
 
 def _running(campaigns: Iterable[Campaign], organisation: Organisation, day: dt.date) -> list[int]:
     """Campaigns of the committee or those above it that ran on ``day``."""
-    paths = set(scope_paths(organisation))
+    paths = set(organisation.chain_paths())
     return [
         c.pk
         for c in campaigns

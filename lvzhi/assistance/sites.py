@@ -14,7 +14,6 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from lvzhi.accounts.models import Role
 from lvzhi.accounts.scoping import organisation_ids_in_scope
-from lvzhi.assistance import rollups
 from lvzhi.assistance.actions import require_manage
 from lvzhi.assistance.models import DemoSite, Entry, EntryMember, EntryStatus, ProjectKind, SiteProject, Target
 from lvzhi.assistance.validation import parse_money
@@ -173,5 +172,5 @@ def save_project(
 
 def partner_choices(user: User) -> QuerySet[Organisation]:
     """Committees a clerk may name as partners: those in scope and those above his own."""
-    paths = rollups.scope_paths(user.organisation) if user.organisation else []
+    paths = user.organisation.chain_paths() if user.organisation else []
     return Organisation.objects.filter(Q(pk__in=organisation_ids_in_scope(user)) | Q(path__in=paths)).order_by("path")

@@ -140,14 +140,9 @@ class MemberLookup:
     committees above it (a city member may help in a county)."""
 
     def __init__(self, organisation: Organisation) -> None:
-        from lvzhi.assistance.rollups import scope_paths
         from lvzhi.members.models import Membership
-        from lvzhi.organisations.models import Organisation as Org
 
-        above = Org.objects.filter(path__in=scope_paths(organisation)).values_list("pk", flat=True)
-        seats = Membership.objects.filter(is_active=True).filter(
-            organisation__path__startswith=organisation.path
-        ) | Membership.objects.filter(is_active=True, organisation_id__in=list(above))
+        seats = Membership.objects.filter(organisation.reach(), is_active=True)
         self.by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
         seen: set[int] = set()
         for row in seats.values(

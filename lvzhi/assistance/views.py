@@ -26,7 +26,7 @@ from openpyxl.styles import Font
 
 from lvzhi.accounts.models import Role, User
 from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
-from lvzhi.assistance import actions, rollups
+from lvzhi.assistance import actions
 from lvzhi.assistance.forms import CampaignForm, EntryForm, LedgerFilterForm, today_initial
 from lvzhi.assistance.models import (
     QUANTITIES,
@@ -167,7 +167,7 @@ def find_household(user: User, organisation: Organisation, number: str) -> House
         Household.objects.visible_to(user),
         Household.objects.filter(organisation__path__startswith=organisation.path),
     ):
-        found = list(qs.filter(number=number).select_related("organisation").distinct()[:2])
+        found = list(qs.filter(number=number).select_related("organisation")[:2])
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -367,7 +367,6 @@ def households(request: HttpRequest) -> HttpResponse:
             .filter(organisation__path__startswith=org.path)
             .filter(Q(number__startswith=q) | Q(head_name__contains=q))
             .select_related("village")
-            .distinct()
             .order_by("number")[:20]
         )
     return render(request, "assistance/_household_options.html", {"households": found})
@@ -386,9 +385,7 @@ def persons(request: HttpRequest) -> HttpResponse:
         cond = Q(person__name__contains=q)
         if lowered.isascii() and lowered.isalpha():
             cond |= Q(person__name_initials__startswith=lowered) | Q(person__name_pinyin__startswith=lowered)
-        seats = Membership.objects.filter(is_active=True).filter(
-            Q(organisation__path__startswith=org.path) | Q(organisation__path__in=rollups.scope_paths(org))
-        )
+        seats = Membership.objects.filter(is_active=True).filter(org.reach())
         found = list(
             seats.filter(cond)
             .exclude(person_id=_person_id(user))

@@ -22,8 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from lvzhi.accounts import scoping
 from lvzhi.core.dates import DateError, parse_date
-from lvzhi.core.errors import Forbidden, Invalid, NotFound
+from lvzhi.core.errors import Invalid
 from lvzhi.core.excel import TemplateColumn
 from lvzhi.core.identity import IdentityError, birth_date_from_id, gender_from_id, normalise_id_number
 from lvzhi.core.importing import Importer, ImportReport, Mode, RowError, register
@@ -47,16 +48,6 @@ from lvzhi.members.validation import Field
 from lvzhi.organisations.models import Level, Organisation
 
 Progress = Callable[[int, int], None]
-
-
-def require_manage(actor: Any, organisation: Organisation) -> None:
-    """404 if the committee is out of the actor's sight, 403 if seen but not theirs to edit."""
-    from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
-
-    if organisation.pk not in managed_organisation_ids(actor):
-        if organisation.pk not in organisation_ids_in_scope(actor):
-            raise NotFound()
-        raise Forbidden("只有本级政协机关工作人员可以维护贫困户档案")
 
 
 FIELDS: list[Field] = [
@@ -642,7 +633,7 @@ class HouseholdImporter(Importer):
     template_name = "贫困户导入模板.xlsx"
 
     def authorise(self) -> None:
-        require_manage(self.actor, self.organisation)
+        scoping.require_manage(self.actor, self.organisation.pk, "只有本级政协机关工作人员可以维护贫困户档案")
         if self.organisation.level == Level.CITY:
             raise Invalid({"organisation": "贫困户档案按县（市、区）导入，请选择县级政协"})
 

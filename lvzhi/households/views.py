@@ -151,8 +151,6 @@ def register_for(user: User, params: Mapping[str, str]) -> Register:
         raise Http404()
     f = {k: str(params.get(k, "")).strip() for k in FILTER_KEYS}
     base = Household.objects.visible_to(user)
-    if user.role == Role.MEMBER:
-        base = base.distinct()  # paired with and needs taken on: the same household twice
     scope_ids = organisation_ids_in_scope(user)
     orgs = list(Organisation.objects.filter(pk__in=scope_ids).order_by("path")) if user.role in STAFF else []
     if f["organisation"]:
@@ -323,11 +321,10 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _pairing_candidates(household: Household) -> list[tuple[int, str]]:
     """Members who may pair with the household: seats in its county or the committees above."""
-    from lvzhi.assistance.rollups import scope_paths
     from lvzhi.members.models import Membership
 
     seats = (
-        Membership.objects.filter(is_active=True, organisation__path__in=scope_paths(household.organisation))
+        Membership.objects.filter(is_active=True, organisation__path__in=household.organisation.chain_paths())
         .select_related("person", "organisation")
         .order_by("person__stroke_key", "person_id", "-organisation__path")
     )

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import F
 
-from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
+from lvzhi.accounts import scoping
 from lvzhi.audit.log import diff, record, snapshot
-from lvzhi.core.errors import Conflict, Forbidden, Invalid, NotFound
+from lvzhi.core.errors import Conflict, Invalid, NotFound
 from lvzhi.members.models import Membership, Person
 from lvzhi.organisations.models import Organisation
 
@@ -35,10 +35,7 @@ MEMBERSHIP_FIELDS = ("code", "role", "sector", "working_group", "special_committ
 
 def require_manage(actor: User, organisation: Organisation) -> None:
     """404 if the committee is out of the actor's sight, 403 if seen but not theirs to edit."""
-    if organisation.pk not in managed_organisation_ids(actor):
-        if organisation.pk not in organisation_ids_in_scope(actor):
-            raise NotFound()
-        raise Forbidden("只有本级政协机关工作人员可以维护委员信息")
+    scoping.require_manage(actor, organisation.pk, "只有本级政协机关工作人员可以维护委员信息")
 
 
 def _check_bodies(organisation: Organisation, data: dict[str, Any]) -> None:

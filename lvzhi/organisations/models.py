@@ -19,6 +19,11 @@ class Level(models.TextChoices):
     COUNTY = "county", _("县级")
 
 
+def chain_paths(path: str) -> list[str]:
+    """'city/county/' -> ['city/', 'city/county/']: a committee's path and those above it."""
+    return [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+
+
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def visible_to(self, user: User) -> OrganisationQuerySet:
         from lvzhi.accounts.scoping import organisation_ids_in_scope
@@ -54,6 +59,17 @@ class Organisation(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.path = (self.parent.path if self.parent else "") + self.code + "/"
         super().save(*args, **kwargs)
+
+    def reach(self, field: str = "organisation") -> models.Q:
+        """Rows whose committee is this one, below it or above it: the seats of members who
+        may act here (a city member helps in a county; a county member in its city)."""
+        return models.Q(**{f"{field}__path__startswith": self.path}) | models.Q(
+            **{f"{field}__path__in": self.chain_paths()}
+        )
+
+    def chain_paths(self) -> list[str]:
+        """The paths of this committee and of every committee above it."""
+        return chain_paths(self.path)
 
     def subtree(self) -> OrganisationQuerySet:
         return Organisation.objects.filter(path__startswith=self.path)
