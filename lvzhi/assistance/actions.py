@@ -10,6 +10,7 @@ and historic imports are confirmed at once."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -506,3 +507,67 @@ def pick_showcase(*, actor: User, organisation: Organisation, week: dt.date, per
     )
     record(actor=actor, action="assistance.showcase", obj=item, organisation_id=organisation.pk)
     return item
+
+
+def showcase_stamp(item: Showcase) -> str:
+    """What the clerk saw when the form was drawn. The model has no `version` column, so an
+    edit or delete carries this stamp instead and is refused if the pick changed meanwhile."""
+    seen = f"{item.week:%Y-%m-%d}|{item.person_id}|{item.story}"
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
+
+def _locked_showcase(item: Showcase, seen: str | None) -> Showcase:
+    row = Showcase.objects.select_for_update().filter(pk=item.pk).first()
+    if row is None:
+        raise Conflict("该助推典型已被他人删除，请刷新页面")
+    if seen is not None and showcase_stamp(row) != seen:
+        raise Conflict("该助推典型已被他人修改，请刷新页面后重试")
+    return row
+
+
+@transaction.atomic
+def edit_showcase(
+    *, actor: User, item: Showcase, week: dt.date, person: Person, story: str, seen: str | None = None
+) -> Showcase:
+    """修改 a pick: another week (one pick per committee and week), member or story."""
+    from lvzhi.audit.log import diff
+
+    require_manage(actor, item.organisation, "助推典型")
+    row = _locked_showcase(item, seen)
+    if not seated_in(person.pk, item.organisation):
+        raise Invalid({"person": f"{person.name}不是本政协委员"})
+    story = (story or "").strip()
+    if not story:
+        raise Invalid({"story": "请填写事迹"})
+    if len(story) > 2000:
+        raise Invalid({"story": "事迹不能超过2000字"})
+    monday = week - dt.timedelta(days=week.weekday())
+    taken = Showcase.objects.filter(organisation_id=row.organisation_id, week=monday).exclude(pk=row.pk)
+    if taken.exists():
+        raise Invalid({"week": f"{monday:%Y年%m月%d日}这一周已选定助推典型，请改那一条或先删除它"})
+    before = snapshot(row)
+    row.week, row.person, row.story = monday, person, story
+    row.save(update_fields=["week", "person", "story"])
+    record(
+        actor=actor,
+        action="assistance.showcase.update",
+        obj=row,
+        organisation_id=row.organisation_id,
+        changes=diff(before, snapshot(row)),
+    )
+    return row
+
+
+@transaction.atomic
+def delete_showcase(*, actor: User, item: Showcase, seen: str | None = None) -> None:
+    """删除 a pick; the log keeps what it was."""
+    require_manage(actor, item.organisation, "助推典型")
+    row = _locked_showcase(item, seen)
+    record(
+        actor=actor,
+        action="assistance.showcase.delete",
+        obj=row,
+        organisation_id=row.organisation_id,
+        changes={"before": snapshot(row)},
+    )
+    row.delete()

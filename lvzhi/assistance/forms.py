@@ -5,21 +5,24 @@ actions, whose Chinese messages land on the fields."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lvzhi.assistance.models import QUANTITIES, ActionKind, Campaign, EntryStatus, Source, Target
+from lvzhi.assistance.models import QUANTITIES, ActionKind, Campaign, DemoSite, EntryStatus, Source, Target
 from lvzhi.assistance.templates_data import template_choices
 from lvzhi.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from lvzhi.households.models import Village
 
 _TEXT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
 MONEY_KEYS = ("money", "goods_value")
-ENTRY_TARGETS = [(Target.HOUSEHOLD.value, Target.HOUSEHOLD.label), (Target.GENERAL.value, Target.GENERAL.label)]
+ENTRY_TARGETS = list(Target.choices)  # 贫困户、村（社区）、助推示范点、面上帮扶
 
 
 def _choices(items: Sequence[Any], empty: str) -> list[tuple[str, str]]:
@@ -66,6 +69,10 @@ class EntryForm(forms.Form):
         widget=forms.TextInput(attrs={**_TEXT, "autocomplete": "off", "list": "household-options"}),
         help_text=_("输入户编号或户主姓名查找结对户；也可直接填写本县户编号"),
     )
+    # Plain values, not ChoiceFields: the view checks them against the committee's villages
+    # and sites and says in Chinese what is wrong, once.
+    village = forms.CharField(label=_("村（社区）"), required=False, widget=forms.Select(attrs=_SELECT))
+    site = forms.CharField(label=_("助推示范点"), required=False, widget=forms.Select(attrs=_SELECT))
     summary = forms.CharField(
         label=_("帮扶事项"),
         required=False,
@@ -87,10 +94,13 @@ class EntryForm(forms.Form):
         organisations: Sequence[Organisation] = (),
         campaigns: Sequence[Campaign] = (),
         kinds: Sequence[ActionKind] = (),
+        villages: Sequence[Village] = (),
+        sites: Sequence[DemoSite] = (),
         with_photos: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self._places(villages, sites)
         if len(organisations) > 1:
             cast(forms.ChoiceField, self.fields["organisation"]).choices = [(o.code, o.name) for o in organisations]
         else:
@@ -117,13 +127,33 @@ class EntryForm(forms.Form):
                 label=f"{label}（{unit}）", required=False, max_length=20, widget=number_input(key)
             )
 
+    def _places(self, villages: Sequence[Village], sites: Sequence[DemoSite]) -> None:
+        """The villages (by township) and sites of the committee to choose from; a target
+        with nothing to choose is not offered."""
+        targets = cast(forms.ChoiceField, self.fields["target"])
+        offered: dict[str, bool] = {Target.VILLAGE: bool(villages), Target.SITE: bool(sites)}
+        targets.choices = [(v, label) for v, label in ENTRY_TARGETS if offered.get(v, True)]
+        by_township: dict[str, list[tuple[str, str]]] = {}
+        for village in villages:
+            by_township.setdefault(village.township.name, []).append((str(village.pk), village.name))
+        if villages:
+            village_choices: list[Any] = [("", _("请选择")), *by_township.items()]
+            cast(forms.Select, self.fields["village"].widget).choices = village_choices
+        else:
+            del self.fields["village"]
+        if sites:
+            cast(forms.Select, self.fields["site"].widget).choices = _choices(sites, str(_("请选择")))
+        else:
+            del self.fields["site"]
+
     @property
     def quantity_fields(self) -> list[forms.BoundField]:
         return [self[key] for key, _label, _unit in QUANTITIES]
 
     @property
     def main_fields(self) -> list[forms.BoundField]:
-        skip = {key for key, _label, _unit in QUANTITIES} | {"target", "household", "version", "photos", "note"}
+        skip = {key for key, _label, _unit in QUANTITIES} | {"target", "household", "village", "site", "version"}
+        skip |= {"photos", "note"}
         return [self[name] for name in self.fields if name not in skip]
 
     def raw(self) -> dict[str, Any]:

@@ -10,6 +10,8 @@ met or closed → reopened (back to matched when a member still holds it, else o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -18,11 +20,12 @@ from django.utils import timezone
 
 from lvzhi.accounts import scoping
 from lvzhi.accounts.models import Role
-from lvzhi.accounts.scoping import household_filter, need_filter
+from lvzhi.accounts.scoping import household_filter, need_filter, organisation_ids_in_scope
 from lvzhi.assistance.models import Need, NeedKind, NeedStatus, Urgency
 from lvzhi.assistance.rollups import refresh_mobilisation
 from lvzhi.audit.log import diff, record, snapshot
 from lvzhi.core.errors import Conflict, Invalid, NotFound
+from lvzhi.core.text import clean, clean_compact
 from lvzhi.notifications.services import notify
 
 if TYPE_CHECKING:
@@ -72,6 +75,83 @@ def get_need_for(user: User, pk: int) -> Need:
     if need is None:
         raise NotFound("帮扶需求不存在")
     return need
+
+
+# -- the filtered list: the page, its export and the API read the same rows -----------------
+
+
+@dataclass(frozen=True)
+class NeedFilters:
+    """What a needs list is narrowed by; empty means "any"."""
+
+    status: str = ""
+    kind: str = ""
+    urgency: int | None = None
+    township: str = ""  # 乡镇 name
+    village: str = ""  # 村 name
+    household: str = ""  # 户编号, or its beginning
+    organisation: str = ""  # a committee's code: its needs and those of the committees below
+
+
+def choice_code(value: str, choices: Any) -> str | None:
+    """A choice as users write it, its code (``open``) or its label (``待对接``): the code, ""
+    for no value, None for a value that is neither."""
+    if not value:
+        return ""
+    return next((str(code) for code, label in choices.choices if value in (str(code), str(label))), None)
+
+
+def parse_filters(params: Mapping[str, Any]) -> tuple[NeedFilters, dict[str, str]]:
+    """The filters from a query (codes or Chinese labels), with a Chinese error for each wrong
+    value. The page leaves a wrong value out (its selects cannot send one); the API refuses it."""
+    errors: dict[str, str] = {}
+    status = choice_code(clean(params.get("status")), NeedStatus)
+    if status is None:
+        errors["status"] = "状态应为：" + "、".join(str(label) for label in NeedStatus.labels)
+    kind = choice_code(clean(params.get("kind")), NeedKind)
+    if kind is None:
+        errors["kind"] = "需求类别应为：" + "、".join(str(label) for label in NeedKind.labels)
+    urgency = choice_code(clean(params.get("urgency")), Urgency)
+    if urgency is None:
+        errors["urgency"] = "紧急程度应为：1（一般）、2（较急）、3（紧急）"
+    found = NeedFilters(
+        status=status or "",
+        kind=kind or "",
+        urgency=int(urgency) if urgency else None,
+        township=clean_compact(params.get("township"))[:50],
+        village=clean_compact(params.get("village"))[:50],
+        household=clean_compact(params.get("household"))[:30],
+        organisation=clean(params.get("organisation"))[:40],
+    )
+    return found, errors
+
+
+def filtered_needs(user: User, f: NeedFilters) -> Any:
+    """The needs the user sees, narrowed by ``f``, with what a list row shows (no query per
+    row). A committee out of sight answers 404, like a missing one."""
+    from lvzhi.organisations.models import Organisation
+
+    qs = visible_needs(user).select_related(
+        "organisation", "household__organisation", "household__township", "household__village", "person"
+    )
+    if f.organisation:
+        org = Organisation.objects.filter(code=f.organisation, pk__in=organisation_ids_in_scope(user)).first()
+        if org is None:
+            raise NotFound("政协组织不存在")
+        qs = qs.filter(organisation__path__startswith=org.path)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.urgency is not None:
+        qs = qs.filter(urgency=f.urgency)
+    if f.township:
+        qs = qs.filter(household__township__name=f.township)
+    if f.village:
+        qs = qs.filter(household__village__name=f.village)
+    if f.household:
+        qs = qs.filter(household__number__startswith=f.household)
+    return qs
 
 
 def _check_visible(actor: User, need: Need) -> None:

@@ -9,6 +9,7 @@ from lvzhi.assistance import views_needs as views
 app_name = "needs"
 urlpatterns = [
     path("", views.need_list, name="list"),
+    path("export/", views.need_export, name="export"),
     path("new/", views.need_create, name="create"),
     path("match/", views.match_all_view, name="match_all"),
     path("mine/", views.my_needs, name="mine"),

@@ -6,7 +6,8 @@ scope answers 404, exactly like a missing object). HTMX requests get small fragm
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +33,7 @@ from lvzhi.assistance.models import (
     QUANTITIES,
     ActionKind,
     Campaign,
+    DemoSite,
     Entry,
     EntryPhoto,
     EntryQuerySet,
@@ -46,7 +48,7 @@ from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import ActionError, Conflict, Forbidden, Invalid, NotFound
 from lvzhi.core.http import action_errors, is_htmx
 from lvzhi.core.text import clean, clean_compact
-from lvzhi.households.models import Household
+from lvzhi.households.models import Household, Village
 from lvzhi.members.models import Membership, Person
 from lvzhi.organisations.models import Organisation
 
@@ -91,7 +93,9 @@ def _error_text(exc: ActionError) -> str:
 def _entries(user: User) -> EntryQuerySet:
     return (
         Entry.objects.visible_to(user)
-        .select_related("organisation", "campaign", "action_kind", "household__village__township")
+        .select_related(
+            "organisation", "campaign", "action_kind", "household__village__township", "village__township", "site"
+        )
         .prefetch_related("persons")
     )
 
@@ -175,10 +179,51 @@ def find_household(user: User, organisation: Organisation, number: str) -> House
     raise ValueError(_("%(org)s没有户编号为“%(n)s”的贫困户") % {"org": organisation.short_name, "n": number})
 
 
-def _resolve_entry(user: User, organisation: Organisation, form: EntryForm, campaigns: Sequence[Campaign]) -> Any:
+@dataclass
+class Places:
+    """The villages and sites a ledger entry of a committee may name: the villages of the
+    committee and those below it (the import's lookup), the sites it runs or co-runs (what
+    `validate_entry` accepts)."""
+
+    villages: list[Village]
+    sites: list[DemoSite]
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> Places:
+        villages = (
+            Village.objects.filter(organisation__path__startswith=organisation.path)
+            .select_related("township")
+            .order_by("township__name", "name", "pk")
+        )
+        sites = DemoSite.objects.filter(Q(organisation=organisation) | Q(partners=organisation)).distinct()
+        return cls(list(villages), list(sites.order_by("name", "pk")))
+
+    def village(self, value: str) -> Village | None:
+        return next((v for v in self.villages if str(v.pk) == value), None)
+
+    def site(self, value: str) -> DemoSite | None:
+        return next((s for s in self.sites if str(s.pk) == value), None)
+
+
+def _resolve_place(raw: dict[str, Any], form: EntryForm, organisation: Organisation, places: Places) -> dict[str, str]:
+    """The chosen village or site (for those targets), or why it cannot be chosen."""
+    errors: dict[str, str] = {}
+    village_id, site_id = clean(form.data.get("village")), clean(form.data.get("site"))
+    raw["village"] = places.village(village_id) if raw["target"] == Target.VILLAGE and village_id else None
+    raw["site"] = places.site(site_id) if raw["target"] == Target.SITE and site_id else None
+    if raw["target"] == Target.VILLAGE and village_id and raw["village"] is None:
+        errors["village"] = _("该村（社区）不在%(org)s所辖范围内") % {"org": organisation.short_name}
+    if raw["target"] == Target.SITE and site_id and raw["site"] is None:
+        errors["site"] = _("该示范点不属于%(org)s") % {"org": organisation.short_name}
+    return errors
+
+
+def _resolve_entry(
+    user: User, organisation: Organisation, form: EntryForm, campaigns: Sequence[Campaign], places: Places
+) -> Any:
     """The posted entry as validated data, or the errors by field."""
     raw = form.raw()
-    errors: dict[str, str] = {}
+    errors = _resolve_place(raw, form, organisation, places)
     campaign_id = clean(form.data.get("campaign"))
     campaign = next((c for c in campaigns if str(c.pk) == campaign_id), None)
     if campaign_id and campaign is None:
@@ -219,6 +264,8 @@ def _entry_initial(entry: Entry) -> dict[str, Any]:
         campaign=entry.campaign_id or "",
         action_kind=entry.action_kind_id or "",
         household=entry.household.number if entry.household else "",
+        village=entry.village_id or "",
+        site=entry.site_id or "",
         version=entry.version,
     )
     return initial
@@ -235,6 +282,7 @@ def _entry_form(
     else:
         campaign_id = str(entry.campaign_id or "") if entry else ""
     kinds = list(ActionKind.objects.filter(campaign_id__in=[c.pk for c in campaigns if str(c.pk) == campaign_id]))
+    places = Places.of(org)
     form = EntryForm(
         request.POST if posted else None,
         request.FILES if posted else None,
@@ -242,6 +290,8 @@ def _entry_form(
         organisations=orgs,
         campaigns=campaigns,
         kinds=kinds,
+        villages=places.villages,
+        sites=places.sites,
         with_photos=entry is None,
     )
     if posted:
@@ -253,7 +303,7 @@ def _entry_form(
     status = 200
     if posted:
         form.is_valid()
-        data, errors = _resolve_entry(user, org, form, campaigns)
+        data, errors = _resolve_entry(user, org, form, campaigns, places)
         if errors:
             form.add_errors(errors)
             status = 400
@@ -601,9 +651,9 @@ def _ledger_rows(entries: EntryQuerySet) -> Any:
             e.campaign.name if e.campaign else "",
             e.action_kind.name if e.action_kind else "",
             "、".join(p.name for p in e.persons.all()),
-            e.get_target_display(),
+            f"{e.get_target_display()}：{e.site.name}" if e.site else e.get_target_display(),
             household.number if household else "",
-            str(household.village) if household else "",
+            str(household.village) if household else (str(e.village) if e.village else ""),
             e.summary,
             *(getattr(e, key) for key in QUANTITY_KEYS),
             e.get_status_display(),
@@ -613,28 +663,35 @@ def _ledger_rows(entries: EntryQuerySet) -> Any:
         ]
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> HttpResponse:
+    """One streamed (write-only) sheet with a bold, frozen header row, as a download: the
+    ledger's, the needs list's and the figures' drill-down exports. Amounts stay numbers."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title)
+    ws.freeze_panes = "A2"
+    cells = []
+    for text in header:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    ws.append(cells)
+    for row in rows:
+        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
 @login_required
 def ledger_export(request: HttpRequest) -> HttpResponse:
     """Exactly the filtered ledger (all pages) as .xlsx; names of members, no personal data."""
     entries = _ledger(_user(request), _ledger_form(request))
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("助推台账")
-    ws.freeze_panes = "A2"
-    header = []
-    for title in EXPORT_HEADERS:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-    for row in _ledger_rows(entries):
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('助推台账.xlsx')}"
-    return response
+    return xlsx_response("助推台账", EXPORT_HEADERS, _ledger_rows(entries), "助推台账.xlsx")
 
 
 # ---------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from lvzhi.accounts.models import Role, User
 from lvzhi.accounts.scoping import can_see_personal_data, managed_organisation_ids, organisation_ids_in_scope
@@ -56,7 +57,8 @@ from lvzhi.assistance.models import (
     Pledge,
     Showcase,
 )
-from lvzhi.core.errors import Invalid
+from lvzhi.assistance.views import xlsx_response
+from lvzhi.core.errors import Conflict, Invalid
 from lvzhi.core.http import action_errors, is_htmx
 from lvzhi.households.models import Household
 from lvzhi.members.models import Membership, Person
@@ -289,24 +291,29 @@ def drill_kind(key: str) -> str:
     return "entries"
 
 
-@login_required
-def drill(request: HttpRequest, key: str) -> HttpResponse:
-    """The entries, members or households behind one figure, with the page's filters."""
-    sel = selection(request)
+def _drill_items(sel: Selection, key: str) -> tuple[str, Any]:
+    """What stands behind one figure: ("entries" | "persons" | "households", the queryset).
+    The page and its export read the same rows."""
     if key not in DRILL_KEYS:
         raise Http404()
     f, kind = sel.filters, drill_kind(key)
-    user: User = request.user  # type: ignore[assignment]
-    items: Any
     if kind == "persons":
         seats = Membership.objects.filter(
             organisation__path__startswith=f.organisation.path, is_active=True
         ).select_related("organisation")
-        items = drill_persons(f, key).prefetch_related(Prefetch("memberships", queryset=seats, to_attr="seats"))
-    elif kind == "households":
-        items = drill_households(f, key)
-    else:
-        items = drill_entries(f, key)
+        return kind, drill_persons(f, key).prefetch_related(Prefetch("memberships", queryset=seats, to_attr="seats"))
+    if kind == "households":
+        return kind, drill_households(f, key)
+    return kind, drill_entries(f, key)
+
+
+@login_required
+def drill(request: HttpRequest, key: str) -> HttpResponse:
+    """The entries, members or households behind one figure, with the page's filters."""
+    sel = selection(request)
+    kind, items = _drill_items(sel, key)
+    f = sel.filters
+    user: User = request.user  # type: ignore[assignment]
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     field = FIGURE_FIELDS.get(key)
     show = can_see_personal_data(user)
@@ -325,10 +332,66 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
             "kind": kind,
             "label": LABELS.get(key, key),
             "definition": DEFINITIONS.get(key, ""),
-            "value_label": LABELS.get(key) if field else "",
+            "value_label": _money_unit(LABELS[key]) if field else "",  # entries hold 元
             "page": page,
         },
     )
+
+
+def _drill_sheet(kind: str, items: Any, key: str, show: bool) -> tuple[list[str], Any]:
+    """The drill-down table's columns and rows: names and committees of members, the head
+    of household masked unless the user has the personal-data right, as on the page. Read in
+    chunks (prefetches included): a province's drill-down never sits in memory at once."""
+    items = items.iterator(chunk_size=2000)
+    if kind == "persons":
+        header = ["序号", "姓名", "所属政协"]
+        rows = (
+            [i, p.name, "、".join(s.organisation.short_name for s in p.seats)] for i, p in enumerate(items, start=1)
+        )
+        return header, rows
+    if kind == "households":
+        header = ["序号", "户编号", "乡镇", "村", "户主", "人口"]
+        rows = (
+            [i, h.number, h.township.name, h.village.name, shown_head(h, show), h.size]
+            for i, h in enumerate(items, start=1)
+        )
+        return header, rows
+    field = FIGURE_FIELDS.get(key)
+    header = ["序号", "日期", "所属政协", "助推活动", "行动类别", "事项", "委员", "户编号"]
+    if field:
+        header.append(_money_unit(LABELS[key]))
+    rows = (
+        [
+            i,
+            e.date,
+            e.organisation.short_name,
+            e.campaign.name if e.campaign else "",
+            e.action_kind.name if e.action_kind else "",
+            e.summary,
+            "、".join(p.name for p in e.persons.all()),
+            e.household.number if e.household else "",
+            *([getattr(e, field)] if field else []),
+        ]
+        for i, e in enumerate(items, start=1)
+    )
+    return header, rows
+
+
+def _money_unit(label: str) -> str:
+    """The export keeps amounts in 元 (the page shows 万元)."""
+    return label.replace("万元", "元")
+
+
+@login_required
+def drill_export(request: HttpRequest, key: str) -> HttpResponse:
+    """The drill-down (all pages) as .xlsx: the same rows, filters and masking as the page."""
+    sel = selection(request)
+    kind, items = _drill_items(sel, key)
+    f = sel.filters
+    header, rows = _drill_sheet(kind, items, key, can_see_personal_data(request.user))  # type: ignore[arg-type]
+    label = _money_unit(LABELS.get(key, key))
+    filename = f"{f.organisation.short_name}{label.split('（')[0]}明细（截至{f.as_of:%Y%m%d}）.xlsx"
+    return xlsx_response(label.split("（")[0][:31], header, rows, filename)
 
 
 # -- export and bulletin --------------------------------------------------------------------
@@ -579,4 +642,81 @@ def showcase(request: HttpRequest) -> HttpResponse:
         .order_by("-week", "organisation__path")
     )
     page = Paginator(picks, 30).get_page(request.GET.get("page"))
+    for pick in page.object_list:
+        # 修改 / 删除 on the rows the clerk may change, with the stamp of what is shown
+        pick.stamp = actions.showcase_stamp(pick) if pick.organisation_id in managed else ""  # type: ignore[attr-defined]
     return render(request, "assistance/figures/showcase.html", {"form": form, "page": page})
+
+
+class ShowcaseEditForm(ShowcaseForm):
+    """修改 a pick: its committee stays; ``seen`` is the stamp of what the form was drawn from."""
+
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["organisation"]
+
+
+def _showcase_item(user: User, pk: int) -> Showcase:
+    """A pick of a committee in the user's scope; any other answers 404, like a missing one."""
+    require_office(user)
+    item = (
+        Showcase.objects.filter(pk=pk, organisation_id__in=organisation_ids_in_scope(user))
+        .select_related("organisation", "person")
+        .first()
+    )
+    if item is None:
+        raise Http404()
+    return item
+
+
+@login_required
+@action_errors
+def showcase_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """修改助推典型 (the office of the pick's committee or the city above it)."""
+    user: User = request.user  # type: ignore[assignment]
+    item = _showcase_item(user, pk)
+    actions.require_manage(user, item.organisation, "助推典型")  # a leader: 403 before any form
+    initial = {"week": item.week, "person": item.person, "story": item.story, "seen": actions.showcase_stamp(item)}
+    posted = request.method == "POST"
+    form = ShowcaseEditForm(request.POST if posted else None, managed=managed_organisation_ids(user), initial=initial)
+    status = 200
+    if posted:
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                actions.edit_showcase(
+                    actor=user,
+                    item=item,
+                    week=data["week"],
+                    person=data["person"],
+                    story=data["story"],
+                    seen=data["seen"],
+                )
+            except Conflict as exc:
+                form.add_error(None, exc.message)
+                status = 409
+            except Invalid as exc:
+                for name, message in exc.errors.items():
+                    form.add_error(name if name in form.fields else None, message)
+            else:
+                messages.success(request, _("已修改助推典型"))
+                return redirect("assistance_figures:showcase")
+    return render(request, "assistance/figures/showcase_form.html", {"form": form, "item": item}, status=status)
+
+
+@login_required
+@require_POST
+@action_errors
+def showcase_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    item = _showcase_item(user, pk)
+    try:
+        actions.delete_showcase(actor=user, item=item, seen=request.POST.get("seen", ""))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已删除助推典型"))
+    return redirect("assistance_figures:showcase")

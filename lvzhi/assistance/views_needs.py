@@ -4,7 +4,9 @@ lvzhi.assistance.needs / matching; every read is scoped by `need_filter` (out of
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -12,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lvzhi.accounts.models import Role, User
@@ -19,11 +22,13 @@ from lvzhi.accounts.scoping import can_see_personal_data, managed_organisation_i
 from lvzhi.assistance import needs as actions
 from lvzhi.assistance.matching import match_all, suggest
 from lvzhi.assistance.models import Need, NeedKind, NeedStatus, Urgency
+from lvzhi.assistance.views import xlsx_response
 from lvzhi.core.errors import ActionError, Conflict, Invalid
 from lvzhi.core.http import action_errors, is_htmx
+from lvzhi.core.identity import mask_mobile
 from lvzhi.organisations.models import Organisation
 
-FILTER_KEYS = ("status", "kind", "urgency", "township", "q")
+FILTER_KEYS = ("status", "kind", "urgency", "township", "village", "q")
 
 
 class NeedForm(forms.Form):
@@ -73,6 +78,16 @@ def _version(request: HttpRequest) -> int:
         return -1
 
 
+def _filters(request: HttpRequest) -> tuple[dict[str, str], actions.NeedFilters]:
+    """The page's filters (户编号 is ``q``) as typed, and as the shared list reads them; a
+    value the selects cannot send is left out."""
+    f = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
+    parsed, errors = actions.parse_filters({**f, "household": f["q"]})
+    for key in errors:
+        f[key] = ""
+    return f, parsed
+
+
 @login_required
 def need_list(request: HttpRequest) -> HttpResponse:
     """需求列表 for the office: filters by status, kind, urgency, township and 户编号."""
@@ -80,20 +95,8 @@ def need_list(request: HttpRequest) -> HttpResponse:
     if user.role == Role.MEMBER:
         return redirect("needs:mine")
     _require_office(user)
-    f = {k: request.GET.get(k, "").strip() for k in FILTER_KEYS}
-    qs = actions.visible_needs(user).select_related(
-        "organisation", "household__township", "household__village", "person"
-    )
-    if f["status"] in NeedStatus.values:
-        qs = qs.filter(status=f["status"])
-    if f["kind"] in NeedKind.values:
-        qs = qs.filter(kind=f["kind"])
-    if f["urgency"].isdigit():
-        qs = qs.filter(urgency=int(f["urgency"]))
-    if f["township"]:
-        qs = qs.filter(household__township__name=f["township"])
-    if f["q"]:
-        qs = qs.filter(household__number__startswith=f["q"])
+    f, parsed = _filters(request)
+    qs = actions.filtered_needs(user, parsed)
     from lvzhi.households.models import Township
 
     townships = sorted(
@@ -102,6 +105,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": Paginator(qs, 50).get_page(request.GET.get("page")),
         "f": f,
+        "export_query": urlencode({k: v for k, v in f.items() if v}),
         "statuses": NeedStatus.choices,
         "kinds": NeedKind.choices,
         "urgencies": Urgency.choices,
@@ -110,6 +114,62 @@ def need_list(request: HttpRequest) -> HttpResponse:
     }
     template = "assistance/needs/_table.html" if is_htmx(request) else "assistance/needs/list.html"
     return render(request, template, context)
+
+
+EXPORT_HEADERS = [
+    "序号",
+    "所属县区",
+    "户编号",
+    "户主",
+    "联系电话",
+    "乡镇",
+    "村",
+    "需求类别",
+    "紧急程度",
+    "需求描述",
+    "状态",
+    "登记日期",
+    "对接委员",
+    "对接日期",
+    "匹配得分",
+    "办结日期",
+    "办理结果",
+]
+
+
+def export_rows(needs: Any, show_personal: bool) -> Iterator[list[Any]]:
+    """The list's rows for the workbook; the phone masked unless the user has the right."""
+    for i, n in enumerate(needs.iterator(chunk_size=2000), start=1):
+        household = n.household
+        yield [
+            i,
+            household.organisation.short_name,
+            household.number,
+            household.head_name,
+            household.phone if show_personal else mask_mobile(household.phone),
+            household.township.name,
+            household.village.name,
+            n.get_kind_display(),
+            n.get_urgency_display(),
+            n.description,
+            n.get_status_display(),
+            n.recorded_on,
+            n.person.name if n.person else "",
+            n.assigned_on,
+            None if n.match_score is None else round(n.match_score),
+            n.closed_on,
+            n.result,
+        ]
+
+
+@login_required
+def need_export(request: HttpRequest) -> HttpResponse:
+    """Exactly the filtered list (all pages) as .xlsx, for the office and leaders."""
+    user = _user(request)
+    _require_office(user)
+    _f, parsed = _filters(request)
+    rows = export_rows(actions.filtered_needs(user, parsed), can_see_personal_data(user))
+    return xlsx_response("帮扶需求", EXPORT_HEADERS, rows, f"帮扶需求{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @login_required

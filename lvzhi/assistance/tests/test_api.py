@@ -4,9 +4,11 @@ bad input answers Chinese field errors; another county's clerk gets 404."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from lvzhi.assistance.models import Entry, EntryStatus
-from lvzhi.assistance.testing import campaign, make_household
+from lvzhi.assistance.testing import campaign, log, make_household
 from lvzhi.members.tests.test_api import api_client, post
 from lvzhi.testing import World
 
@@ -105,3 +107,19 @@ def test_bad_input_and_scoping(world: World) -> None:
     member = api_client(world.member_user)
     assert [e["id"] for e in member.get(ENTRIES).json()["items"]] == [entry["id"]]
     assert member.get(FIGURES, {"organisation": "dcx"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_entries_list_is_paged_in_the_database(world: World) -> None:
+    household = make_household(world.county, "H001")
+    for day in ("2018-03-01", "2018-03-02", "2018-03-03"):
+        log(world.alice, world.county, [world.member.person_id], date=day, household=household)
+    office = api_client(world.alice)
+    with CaptureQueriesContext(connection) as captured:
+        response = office.get(ENTRIES, {"page_size": 2})
+    body = response.json()
+    assert body["count"] == 3 and [e["date"] for e in body["items"]] == ["2018-03-03", "2018-03-02"]
+    assert body["items"][0]["members"] == ["王建国"]
+    rows = [q["sql"] for q in captured if 'FROM "assistance_entry"' in q["sql"] and "COUNT(" not in q["sql"]]
+    assert rows and all("LIMIT 2" in sql for sql in rows)  # one page read, never the whole ledger
+    assert office.get(ENTRIES, {"page_size": 2, "page": 2}).json()["items"][0]["date"] == "2018-03-01"
