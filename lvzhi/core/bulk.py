@@ -5,17 +5,13 @@ not the ORM's per-object path."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
 
 
-def insert_rows(model: Any, rows: Iterable[dict[str, Any]], *, with_pk: bool = True, **constants: Any) -> int:
-    """Bulk insert rows given as {attname: value}; ``constants`` and then the fields' own
-    defaults fill the rest. ``with_pk=False`` leaves the primary key to the database.
-    Binary COPY on PostgreSQL, executemany on SQLite."""
-    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+def _defaults(model: Any, fields: Sequence[Any], constants: dict[str, Any]) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
     defaults: dict[str, Any] = {}
     for f in fields:
@@ -26,26 +22,46 @@ def insert_rows(model: Any, rows: Iterable[dict[str, Any]], *, with_pk: bool = T
         else:
             defaults[f.attname] = None if f.null or f.primary_key else ""
     defaults.update(constants)
-    table = model._meta.db_table
-    columns = [connection.ops.quote_name(f.column) for f in fields]
+    return defaults
+
+
+def insert_rows(model: Any, rows: Iterable[dict[str, Any]], *, with_pk: bool = True, **constants: Any) -> int:
+    """Bulk insert rows given as {attname: value}; ``constants`` and then the fields' own
+    defaults fill the rest. ``with_pk=False`` leaves the primary key to the database.
+    Binary COPY on PostgreSQL, executemany on SQLite."""
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    defaults = _defaults(model, fields, constants)
     names = [f.attname for f in fields]
+    return _insert(model, fields, ([row[n] if n in row else defaults[n] for n in names] for row in rows))
 
-    def values() -> Iterable[list[Any]]:
-        for row in rows:
-            yield [row[n] if n in row else defaults[n] for n in names]
 
+def insert_values(model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]], **constants: Any) -> int:
+    """Bulk insert rows given as tuples in the order of ``names`` (attnames), the cheapest
+    form for millions of rows; every other column but the primary key comes from
+    ``constants`` and then the fields' own defaults."""
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
+    defaults = _defaults(model, rest, constants)
+    tail = tuple(defaults[f.attname] for f in rest)
+    fields = [by_name[n] for n in names] + rest
+    return _insert(model, fields, ((*row, *tail) for row in rows) if tail else rows)
+
+
+def _insert(model: Any, fields: Sequence[Any], values: Iterable[Sequence[Any]]) -> int:
+    table = model._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row_values in values():
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row_values in values:
                     copy.write_row(row_values)
                     count += 1
             return count
         raw = cursor.cursor  # sqlite3's cursor: one executemany per batch, "?" placeholders
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
-        batch: list[list[Any]] = []
-        for row_values in values():
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['?'] * len(fields))})"
+        batch: list[Sequence[Any]] = []
+        for row_values in values:
             batch.append(row_values)
             if len(batch) == 20000:
                 raw.executemany(sql, batch)
@@ -55,3 +71,85 @@ def insert_rows(model: Any, rows: Iterable[dict[str, Any]], *, with_pk: bool = T
             raw.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+def reserve_ids(model: Any, count: int) -> list[int]:
+    """``count`` fresh primary keys for rows inserted with explicit ids (so that child rows
+    can be built before their parents are written). Call inside the transaction that
+    inserts them: on SQLite it holds the write lock, so nobody else takes the same ids."""
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, model._meta.pk.column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # AUTOINCREMENT: never reuse an id, even of a deleted row.
+        cursor.execute(f"SELECT COALESCE(MAX({connection.ops.quote_name(model._meta.pk.column)}), 0) FROM {table}")
+        top = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(top, row[0] if row else 0) + 1
+        return list(range(start, start + count))
+
+
+class BackgroundInserter:
+    """Bulk inserts on a second thread, in the caller's connection and transaction, so that
+    writing overlaps preparing the next batch: SQLite lets go of the GIL while it writes
+    pages, PostgreSQL works in its own process. `put(model, names, rows, **constants)` queues
+    rows as `insert_values` takes them; the context manager waits for the writes on exit
+    and raises the first error. The caller must not use the connection until then."""
+
+    def __init__(self) -> None:
+        import queue
+        import threading
+
+        self._queue: queue.Queue[tuple[str, str, list[Sequence[Any]]] | None] = queue.Queue(maxsize=3)
+        self._thread = threading.Thread(target=self._run, name="lvzhi-bulk-insert", daemon=True)
+        self._error: BaseException | None = None
+        self.count = 0
+
+    def __enter__(self) -> BackgroundInserter:
+        connection.ensure_connection()
+        self._raw = connection.connection
+        self._vendor = connection.vendor
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc is None:
+            raise self._error
+
+    def put(self, model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]], **constants: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        by_name = {f.attname: f for f in model._meta.concrete_fields}
+        rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
+        defaults = _defaults(model, rest, constants)
+        tail = tuple(defaults[f.attname] for f in rest)
+        columns = ", ".join(connection.ops.quote_name(by_name[n].column) for n in names)
+        columns += "".join(", " + connection.ops.quote_name(f.column) for f in rest)
+        self._queue.put((model._meta.db_table, columns, [(*row, *tail) for row in rows] if tail else list(rows)))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain; the error is raised on exit
+            table, columns, rows = item
+            try:
+                if self._vendor == "postgresql":
+                    with self._raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    marks = ", ".join(["?"] * len(rows[0])) if rows else ""
+                    if rows:
+                        self._raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+                self.count += len(rows)
+            except BaseException as exc:  # re-raised in the caller's thread
+                self._error = exc

@@ -98,7 +98,7 @@ def _read_csv(content: bytes) -> list[list[Any]]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
         raise SpreadsheetError(UNREADABLE) from None
 
@@ -119,10 +119,15 @@ def read_rows(source: str | Path | bytes, filename: str = "") -> list[Row]:
     else:
         raise SpreadsheetError(UNREADABLE)
     rows: list[Row] = []
+    append = rows.append
     for number, cells in enumerate(grid, start=1):
-        trimmed = _trim(cells)
-        if trimmed:
-            rows.append((number, trimmed))
+        # Most rows end with a filled cell: kept as they are (the grid's lists are our own).
+        last = cells[-1] if cells else None
+        if last is None or (last.__class__ is str and not last.strip()):
+            cells = _trim(cells)
+            if not cells:
+                continue
+        append((number, cells))
     return rows
 
 

@@ -43,34 +43,45 @@ def age_on(birth: dt.date | None, day: dt.date) -> int | None:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+# A member as the import holds it: a tuple in this order (the model's field names).
+MEMBER_FIELDS = (
+    "name", "id_number", "relation", "sex", "birth_date", "ethnicity", "education", "schooling", "health", "labour",
+    "migrant_work", "migrant_months",
+)  # fmt: skip
+_NAME, _ID, _RELATION, _BIRTH, _SCHOOLING, _HEALTH, _LABOUR = (
+    MEMBER_FIELDS.index(k) for k in ("name", "id_number", "relation", "birth_date", "schooling", "health", "labour")
+)
+_MEMBER_REQUIRED = ((_ID, "身份证号码"), (_RELATION, "与户主关系"), (_HEALTH, "健康状况"), (_LABOUR, "劳动技能"))
+
+
 def problems(household: Mapping[str, Any], members: Sequence[Mapping[str, Any]], today: dt.date) -> list[str]:
     """Every problem of the file, one short Chinese line each (empty: the file is complete)."""
+    return problems_of(household, [tuple(m.get(k) for k in MEMBER_FIELDS) for m in members], today)
+
+
+def problems_of(household: Mapping[str, Any], members: Sequence[Sequence[Any]], today: dt.date) -> list[str]:
+    """`problems` for members as tuples in MEMBER_FIELDS order (the import's own form)."""
     found: list[str] = []
     for key, label in (("village_id", "所在村"), ("head_name", "户主姓名"), ("main_cause", "主要致贫原因")):
         if not household.get(key):
             found.append(f"未填{label}")
-    heads = [m for m in members if m.get("relation") == Relation.HEAD]
+    heads = [m for m in members if m[_RELATION] == Relation.HEAD]
     if not heads:
         found.append("没有户主成员")
     elif len(heads) > 1:
         found.append(f"有{len(heads)}名户主")
-    elif household.get("head_name") and heads[0].get("name") != household.get("head_name"):
-        found.append(f"户主姓名“{household.get('head_name')}”与户主成员“{heads[0].get('name')}”不一致")
+    elif household.get("head_name") and heads[0][_NAME] != household.get("head_name"):
+        found.append(f"户主姓名“{household.get('head_name')}”与户主成员“{heads[0][_NAME]}”不一致")
     size = household.get("size") or 0
     if size != len(members):
         found.append(f"家庭人口{size}人与成员{len(members)}人不符")
     for m in members:
-        name = m.get("name") or "（无名）"
-        for key, label in (
-            ("id_number", "身份证号码"),
-            ("relation", "与户主关系"),
-            ("health", "健康状况"),
-            ("labour", "劳动技能"),
-        ):
-            if not m.get(key):
+        name = m[_NAME] or "（无名）"
+        for index, label in _MEMBER_REQUIRED:
+            if not m[index]:
                 found.append(f"成员{name}未填{label}")
-        age = age_on(m.get("birth_date"), today)
-        schooling = m.get("schooling") or Schooling.NONE
+        age = age_on(m[_BIRTH], today)
+        schooling = m[_SCHOOLING] or Schooling.NONE
         if age is None:
             continue
         if schooling in SCHOOL_AGES:
@@ -111,9 +122,9 @@ def refresh(household: Household, today: dt.date | None = None) -> list[str]:
     """Recheck a saved household and store the result."""
     from django.utils import timezone
 
-    members = list(household.members.values())
+    members = list(household.members.values_list(*MEMBER_FIELDS))
     data = {f.attname: getattr(household, f.attname) for f in Household._meta.concrete_fields}
-    found = problems(data, members, today or timezone.localdate())
+    found = problems_of(data, members, today or timezone.localdate())
     Household.objects.filter(pk=household.pk).update(problem_count=len(found), problems="\n".join(found))
     household.problem_count, household.problems = len(found), "\n".join(found)
     return found

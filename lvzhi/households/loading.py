@@ -10,15 +10,16 @@ household (same 户编号 in the county) replaces its members and updates it in 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -26,7 +27,7 @@ from lvzhi.accounts import scoping
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import Invalid
 from lvzhi.core.excel import TemplateColumn
-from lvzhi.core.identity import IdentityError, birth_date_from_id, gender_from_id, normalise_id_number
+from lvzhi.core.identity import IdentityError, birth_date_from_id, id_check_character, normalise_id_number
 from lvzhi.core.importing import Importer, ImportReport, Mode, RowError, register
 from lvzhi.core.numbers import parse_count, parse_money
 from lvzhi.core.text import clean, clean_compact
@@ -92,13 +93,25 @@ FIELDS: list[Field] = [
     Field("helper_name", gettext_noop("帮扶责任人"), False, (), "李四"),
     Field("helper_phone", gettext_noop("帮扶责任人电话"), False, (), ""),
 ]
-PERSON_KEYS = (
-    "name", "id_number", "relation", "sex", "birth_date", "ethnicity", "education", "schooling", "health", "labour",
-    "migrant_work", "migrant_months",
-)  # fmt: skip
+PERSON_KEYS = completeness.MEMBER_FIELDS  # a member row: a tuple in this order
 HOUSEHOLD_KEYS = tuple(f.key for f in FIELDS if f.key not in PERSON_KEYS and f.key != "number")
-_household_cells = operator.itemgetter(*HOUSEHOLD_KEYS)  # validated rows carry every key
-_person_cells = operator.itemgetter(*PERSON_KEYS)
+# The person columns whose values repeat from person to person (parsed once per combination);
+# name, ID number and birth date are per person. Member tuple = name, id, REPEAT_KEYS[0:2],
+# birth date, REPEAT_KEYS[2:].
+REPEAT_KEYS = ("relation", "sex", "ethnicity", "education", "schooling", "health", "labour", "migrant_work",
+               "migrant_months")  # fmt: skip
+_RELATION, _SEX, _AFTER_SEX, _ETHNICITY = 0, 1, 2, 2
+_VILLAGE = 1 + HOUSEHOLD_KEYS.index("village")
+# A household's columns in two groups: its own (parsed per household) and those that repeat
+# from household to household (parsed once per combination).
+HOUSEHOLD_OWN = ("number", "head_name", "phone", "income_wages", "income_business", "income_transfer",
+                 "income_property", "income_total", "per_capita_income", "helper_name", "helper_phone")  # fmt: skip
+HOUSEHOLD_SHARED = tuple(k for k in HOUSEHOLD_KEYS if k not in HOUSEHOLD_OWN)
+_SHARED_MAIN, _SHARED_OTHER = HOUSEHOLD_SHARED.index("main_cause"), HOUSEHOLD_SHARED.index("other_causes")
+_in_household_order = operator.itemgetter(
+    *((*HOUSEHOLD_OWN, *HOUSEHOLD_SHARED).index(k) for k in ("number", *HOUSEHOLD_KEYS))
+)
+MEMO_LIMIT = 100_000  # distinct cells remembered per column
 MONEY_KEYS = (
     "income_wages",
     "income_business",
@@ -108,6 +121,13 @@ MONEY_KEYS = (
     "per_capita_income",
 )
 CHECK_KEYS = ("food_ok", "clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
+BATCH = 5000  # households per batch handed to the writer thread
+ZERO, CENTS = Decimal(0), Decimal("0.01")
+# The household's own columns as the import writes them (the order of `_household_row`).
+HOUSEHOLD_COLUMNS = (
+    "township_id", "village_id", "group", "head_name", "phone", "main_cause", "other_causes", *MONEY_KEYS, "size",
+    *CHECK_KEYS, "status", "exit_year", "helper_name", "helper_phone", "problem_count", "problems",
+)  # fmt: skip
 YES = {"是", "有", "√", "✓", "达标", "已保障", "y", "yes", "true", "1"}
 NO = {"否", "无", "×", "✗", "未达标", "未保障", "n", "no", "false", "0"}
 RELATION_WORDS = {
@@ -125,7 +145,6 @@ RELATION_WORDS = {
 }  # fmt: skip
 LABOUR_WORDS = {"普通": Labour.NORMAL, "技能": Labour.SKILLED, "丧失": Labour.LOST, "无": Labour.NONE}
 SEPARATORS = ("、", "，", ",", "；", ";", "/", " ")
-UNIQUE_KEYS = frozenset({"name", "birth_date"})  # per person: not worth memoising
 NOTES = {
     "number": "同一户的各成员行填写相同的户编号；已导入过的户再次导入时按户编号更新，成员以本次为准",
     "id_number": "18位居民身份证号码，请设置为文本格式，否则Excel会把末几位变成0；同一号码不能出现在两户",
@@ -181,11 +200,26 @@ class _Household:
     first_row: int
     data: dict[str, Any]
     rows: list[int] = field(default_factory=list)
-    members: list[dict[str, Any]] = field(default_factory=list)
-    sources: dict[str, int] = field(default_factory=dict)  # field -> row that set it
-    shown: dict[str, str] = field(default_factory=dict)  # field -> the cell as written there
-    values: tuple[Any, ...] = ()  # the household columns of its first row
+    members: list[tuple[Any, ...]] = field(default_factory=list)  # PERSON_KEYS order
+    # A field filled in by a later row than the first (rare): that row and the cell as written.
+    sources: dict[str, int] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
+    values: tuple[Any, ...] = ()  # the household columns of its first row, parsed
+    cells: tuple[Any, ...] = ()  # the same, as written
+    parsed: object = None  # the parse they came from (rows repeating it need no comparison)
     heads: list[int] = field(default_factory=list)  # rows naming a 户主, valid or not
+
+
+@dataclass
+class _Pass:
+    """What validating the rows found: households by number, the first row of each ID number
+    (row, household number, village), each row's household, errors, rows seen."""
+
+    households: dict[str, _Household]
+    seen_ids: dict[str, tuple[int, str, str]]
+    row_household: dict[int, str]
+    errors: list[RowError]
+    total: int
 
 
 class HouseholdLoader:
@@ -307,16 +341,42 @@ class HouseholdLoader:
             ("helper_phone", phone),
         ]  # fmt: skip
 
-    def _parse_columns(
-        self, parsers: list[tuple[str, Callable[[object], Any]]], raw: Mapping[str, object]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        data: dict[str, Any] = {}
+    # -- the whole file ------------------------------------------------------------------------
+    #
+    # The loop below runs once per person row, so it is written for speed: rows stay lists of
+    # cells (no dict per row); the household's columns, which repeat on each of its rows, are
+    # parsed once per household (a row equal to the one before costs one tuple comparison);
+    # the person columns that repeat (relation, health, schooling…) are parsed once per
+    # distinct combination; names and birth dates per distinct value; an ID number in its
+    # canonical form is checked without the general normaliser. Every cell is still
+    # validated: a memo holds the outcome of the same parse, error message included.
+
+    def _setup(self) -> None:
+        parsers = dict(self._parsers())
+        self._cell_memo: dict[str, dict[object, tuple[Any, str]]] = {key: {} for key in parsers}
+
+        def plan(keys: Iterable[str]) -> list[tuple[str, Callable[[object], Any], dict[object, tuple[Any, str]]]]:
+            return [(k, parsers[k], self._cell_memo[k]) for k in keys]
+
+        self._own_plan, self._shared_plan = plan(HOUSEHOLD_OWN), plan(HOUSEHOLD_SHARED)
+        self._repeat_plan = plan(REPEAT_KEYS)
+        self._name_parser = parsers["name"]
+        self._birth_parser = parsers["birth_date"]
+        self._shared_memo: dict[tuple[object, ...], tuple[tuple[Any, ...], dict[str, str]]] = {}
+
+    def _parse_cells(
+        self,
+        plan: list[tuple[str, Callable[[object], Any], dict[object, tuple[Any, str]]]],
+        cells: tuple[object, ...],
+    ) -> tuple[tuple[Any, ...], dict[str, str]]:
+        """The parsed values of ``cells`` (one per entry of the plan) and the errors by key;
+        each column's outcomes are memoised by cell value, error message included."""
+        values: list[Any] = []
+        append = values.append
         errors: dict[str, str] = {}
-        for key, parse in parsers:
-            value = raw.get(key)
-            memo = self._memo[key]
+        for (key, parse, memo), value in zip(plan, cells, strict=True):
             try:
-                hit = memo.get(value) if key not in UNIQUE_KEYS else None
+                hit = memo.get(value)
             except TypeError:  # an unhashable cell
                 hit = None
             if hit is None:
@@ -324,57 +384,78 @@ class HouseholdLoader:
                     hit = (parse(value), "")
                 except ValueError as exc:
                     hit = (None, str(exc))
-                if key not in UNIQUE_KEYS and len(memo) < 100_000:
-                    memo[value] = hit
-            data[key], message = hit
-            if message:
-                errors[key] = message
-        return data, errors
+                if len(memo) < MEMO_LIMIT:
+                    try:
+                        memo[value] = hit
+                    except TypeError:
+                        pass
+            append(hit[0])
+            if hit[1]:
+                errors[key] = hit[1]
+        return tuple(values), errors
 
-    def validate_row(self, raw: Mapping[str, object]) -> tuple[dict[str, Any], dict[str, str]]:
-        if not hasattr(self, "_person"):
-            parsers = self._parsers()
-            self._person = [(k, p) for k, p in parsers if k in PERSON_KEYS]
-            self._household = [(k, p) for k, p in parsers if k not in PERSON_KEYS]
-            self._memo: dict[str, dict[object, tuple[Any, str]]] = {key: {} for key, _p in parsers}
-            self._rows_memo: dict[tuple[object, ...], tuple[dict[str, Any], dict[str, str]]] = {}
-        # A household's columns repeat on each of its rows: parsed once per distinct set.
-        cells = tuple(raw.get(k) for k, _p in self._household)
+    def _parse_household(
+        self, own: tuple[object, ...], shared: tuple[object, ...]
+    ) -> tuple[tuple[Any, ...], dict[str, str]]:
+        """The household's values in ("number", *HOUSEHOLD_KEYS) order, other causes as stored
+        (codes without the main cause, comma-separated), and the errors. The columns that
+        households share (location, status, the checks) are parsed once per combination."""
+        known = self._shared_memo.get(shared)
+        if known is None:
+            values, errors = self._parse_cells(self._shared_plan, shared)
+            main = values[_SHARED_MAIN]
+            other = ",".join(dict.fromkeys(c for c in values[_SHARED_OTHER] or () if c != main))
+            known = ((*values[:_SHARED_OTHER], other, *values[_SHARED_OTHER + 1 :]), errors)
+            if len(self._shared_memo) < MEMO_LIMIT:
+                self._shared_memo[shared] = known
+        own_values, own_errors = self._parse_cells(self._own_plan, own)
+        values = _in_household_order(own_values + known[0])
+        if own_errors or known[1]:
+            return values, {**own_errors, **known[1]}
+        return values, own_errors
+
+    def _one(self, key: str, parse: Callable[[object], Any], value: object) -> tuple[Any, str]:
+        memo = self._cell_memo[key]
         try:
-            cached = self._rows_memo.get(cells)
-        except TypeError:  # an unhashable cell
-            cached = None
-        if cached is None:
-            cached = self._parse_columns(self._household, raw)
-            if len(self._rows_memo) < 200_000:
-                self._rows_memo[cells] = cached
-        data, errors = self._parse_columns(self._person, raw)
-        data.update(cached[0])
-        errors.update(cached[1])
-        data["ethnicity"] = data["ethnicity"] or "汉族"
-        data["other_causes"] = ",".join(dict.fromkeys(c for c in data["other_causes"] or () if c != data["main_cause"]))
-        value = raw.get("id_number")
+            hit = memo.get(value)
+        except TypeError:
+            hit = None
+        if hit is None:
+            try:
+                hit = (parse(value), "")
+            except ValueError as exc:
+                hit = (None, str(exc))
+            if len(memo) < MEMO_LIMIT:
+                try:
+                    memo[value] = hit
+                except TypeError:
+                    pass
+        return hit
+
+    def _id_number(self, value: object) -> tuple[str | None, dt.date | None, str]:
+        """(ID number, birth date from it, error): the canonical form (18 ASCII characters,
+        check character right, a real past birth date) takes the short road; anything else
+        goes through the general normaliser for its Chinese reason."""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             # Excel keeps 15 significant digits: the last ones are gone, even when the
             # damaged number happens to pass the check.
-            errors["id_number"] = "身份证号码被Excel存成了数字，末几位已丢失；请把该列设置为文本格式后重新填写"
-            return data, errors
+            return None, None, "身份证号码被Excel存成了数字，末几位已丢失；请把该列设置为文本格式后重新填写"
+        if type(value) is str and len(value) == 18 and value.isascii() and value[:17].isdigit():
+            digits = value[6:14]
+            if digits not in self._births:
+                try:
+                    day: dt.date | None = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+                except ValueError:
+                    day = None
+                self._births[digits] = day if day and dt.date(1900, 1, 1) <= day <= self.today else None
+            birth = self._births[digits]
+            if birth is not None and id_check_character(value[:17]) == value[17]:
+                return value, birth, ""
         try:
-            data["id_number"] = id_number = normalise_id_number(value)
+            id_number = normalise_id_number(value)
         except IdentityError as exc:
-            errors["id_number"] = str(exc)
-            return data, errors
-        from_id = birth_date_from_id(id_number)
-        if data["birth_date"] is not None and data["birth_date"] != from_id and "birth_date" not in errors:
-            errors["birth_date"] = f"出生日期与身份证号码（{from_id:%Y年%m月%d日}）不符"
-        data["birth_date"] = from_id
-        id_sex = gender_from_id(id_number)
-        if data["sex"] and data["sex"] != id_sex:
-            errors["sex"] = "性别与身份证号码不符"
-        data["sex"] = id_sex
-        return data, errors
-
-    # -- the whole file ------------------------------------------------------------------------
+            return None, None, str(exc)
+        return id_number, birth_date_from_id(id_number), ""
 
     def load(
         self,
@@ -384,59 +465,166 @@ class HouseholdLoader:
         total: int,
         headers: Mapping[str, str],
     ) -> None:
-        def column(key: str) -> str:
-            return headers.get(key) or next((str(f.label) for f in FIELDS if f.key == key), key)
+        """Rows as (row number, {key: cell}): the demo, benchmarks, tests."""
+        keys = [f.key for f in FIELDS]
+        grid = [(number, [raw.get(k) for k in keys]) for number, raw in rows]
+        self.load_grid(grid, report, total=total, headers=headers, columns={k: i for i, k in enumerate(keys)})
 
-        errors: list[RowError] = report.errors
+    def load_grid(
+        self,
+        rows: Iterable[tuple[int, list[Any]]],
+        report: ImportReport,
+        *,
+        total: int,
+        headers: Mapping[str, str],
+        columns: Mapping[str, int],
+    ) -> None:
+        """Rows as (row number, cells), ``columns`` giving each field's cell index; a field
+        without a column reads as blank."""
+        labels = {f.key: headers.get(f.key) or str(f.label) for f in FIELDS}
+        found = self._validate(rows, columns, labels, self.progress, total)
+        report.total += found.total
+        report.errors.extend(found.errors)
+        self._finish(found.households, found.seen_ids, found.row_household, report.errors, report, labels, total)
+
+    def _validate(
+        self,
+        rows: Iterable[tuple[int, list[Any]]],
+        columns: Mapping[str, int],
+        labels: Mapping[str, str],
+        progress: Progress | None,
+        total: int,
+    ) -> _Pass:
+        """Validate the rows and group them into households."""
+        self._setup()
+        self._births: dict[str, dt.date | None] = {}  # 8 digits of an ID -> the date (None: invalid)
+        width = max(columns.values(), default=-1) + 2
+        blank = width - 1  # the index of an always-blank cell, for fields without a column
+        pad: list[Any] = [None] * width
+
+        def at(*keys: str) -> Callable[[list[Any]], Any]:
+            return operator.itemgetter(*(columns.get(k, blank) for k in keys))
+
+        own_cells, shared_cells = at(*HOUSEHOLD_OWN), at(*HOUSEHOLD_SHARED)
+        repeat_cells = at(*REPEAT_KEYS)
+        i_name, i_id, i_birth = (columns.get(k, blank) for k in ("name", "id_number", "birth_date"))
+        order = {f.key: position for position, f in enumerate(FIELDS)}
+        errors: list[RowError] = []
         households: dict[str, _Household] = {}
         seen_ids: dict[str, tuple[int, str, str]] = {}
         row_household: dict[int, str] = {}
         step = max(1, total // 100)
-        for index, (number, raw) in enumerate(rows, start=1):
-            if self.progress and index % step == 0:
-                self.progress(int(index * 0.7), total)
-            report.total += 1
-            data, row_errors = self.validate_row(raw)
-            for key, message in row_errors.items():
-                errors.append(RowError(number, column(key), message))
-            key = data["number"]
+        previous_own: tuple[object, ...] | None = None
+        previous_shared: tuple[object, ...] | None = None
+        parsed: tuple[tuple[Any, ...], dict[str, str]] = ((), {})
+        repeat_memo: dict[tuple[object, ...], tuple[tuple[Any, ...], dict[str, str]]] = {}
+        name_memo, birth_memo = self._cell_memo["name"], self._cell_memo["birth_date"]
+        hh: _Household | None = None
+        index = 0
+        for index, (number, cells) in enumerate(rows, start=1):
+            if index % step == 0 and progress:
+                progress(int(index * 0.7), total)  # validation is about 70% of the work
+            if len(cells) < width:
+                cells = cells + pad[len(cells) :]
+            own, shared = own_cells(cells), shared_cells(cells)
+            if own != previous_own or shared != previous_shared:
+                parsed = self._parse_household(own, shared)
+                previous_own, previous_shared = own, shared
+            values, household_errors = parsed
+            raw_repeat = repeat_cells(cells)
+            person = repeat_memo.get(raw_repeat)
+            if person is None:
+                person_values, person_errors = self._parse_cells(self._repeat_plan, raw_repeat)
+                if not person_values[_ETHNICITY]:
+                    person_values = (*person_values[:_ETHNICITY], "汉族", *person_values[_ETHNICITY + 1 :])
+                person = (person_values, person_errors)
+                if len(repeat_memo) < MEMO_LIMIT:
+                    repeat_memo[raw_repeat] = person
+            person_values, person_errors = person
+            value = cells[i_name]
+            name, name_error = name_memo.get(value) or self._one("name", self._name_parser, value)
+            value = cells[i_birth]
+            birth, birth_error = (
+                (None, "")
+                if value is None or value == ""
+                else (birth_memo.get(value) or self._one("birth_date", self._birth_parser, value))
+            )
+            id_number, id_birth, id_error = self._id_number(cells[i_id])
+            sex = person_values[_SEX]
+            row_errors: dict[str, str] | None = None
+            if household_errors or person_errors or name_error or birth_error or id_error:
+                row_errors = {**household_errors, **person_errors}
+                if name_error:
+                    row_errors["name"] = name_error
+                if birth_error:
+                    row_errors["birth_date"] = birth_error
+                if id_error:
+                    row_errors["id_number"] = id_error
+            if id_birth is not None:
+                if birth is not None and birth != id_birth:
+                    row_errors = row_errors or {}
+                    row_errors["birth_date"] = f"出生日期与身份证号码（{id_birth:%Y年%m月%d日}）不符"
+                birth = id_birth
+                id_sex = "M" if int(id_number[16]) % 2 else "F"  # type: ignore[index]
+                if sex and sex != id_sex:
+                    row_errors = row_errors or {}
+                    row_errors["sex"] = "性别与身份证号码不符"
+                sex = id_sex
+            if row_errors:
+                for key in sorted(row_errors, key=order.__getitem__):
+                    errors.append(RowError(number, labels[key], row_errors[key]))
+            key = values[0]
             if not key:
                 continue
             row_household[number] = key
-            hh = households.get(key)
-            values = _household_cells(data)
-            if hh is None:
-                hh = households[key] = _Household(key, number, dict(zip(HOUSEHOLD_KEYS, values, strict=True)))
-                hh.sources = {k: number for k in HOUSEHOLD_KEYS if data.get(k) not in (None, "")}
-                hh.shown = {k: clean(raw.get(k)) for k in hh.sources}
-                hh.values = values
-            elif values != hh.values:  # the usual case, a row repeating its household, skips this
-                for k in HOUSEHOLD_KEYS:
-                    value = data.get(k)
-                    if value in (None, "") or k in row_errors:
+            if hh is None or hh.number != key:
+                hh = households.get(key)
+                if hh is None:
+                    hh = households[key] = _Household(key, number, dict(zip(HOUSEHOLD_KEYS, values[1:], strict=True)))
+                    hh.values, hh.parsed, hh.cells = values, parsed, _in_household_order(own + shared)
+            if parsed is not hh.parsed and values != hh.values:
+                for position, (k, value) in enumerate(zip(HOUSEHOLD_KEYS, values[1:], strict=True), start=1):
+                    if value in (None, "") or (row_errors and k in row_errors):
                         continue
                     current = hh.data.get(k)
                     if current in (None, ""):
-                        hh.data[k], hh.sources[k], hh.shown[k] = value, number, clean(raw.get(k))
+                        hh.data[k], hh.sources[k] = value, number
+                        hh.shown[k] = clean(cells[columns.get(k, blank)])
                     elif current != value:
+                        source = hh.sources.get(k, hh.first_row)
+                        shown = hh.shown.get(k) or clean(hh.cells[position])
                         errors.append(
-                            RowError(
-                                number, column(k), f"与本户第{hh.sources[k]}行的“{column(k)}”（{hh.shown[k]}）不一致"
-                            )
+                            RowError(number, labels[k], f"与本户第{source}行的“{labels[k]}”（{shown}）不一致")
                         )
             hh.rows.append(number)
-            if data.get("relation") == Relation.HEAD:
+            relation = person_values[_RELATION]
+            if relation == Relation.HEAD:
                 hh.heads.append(number)
-            id_number = data.get("id_number")
             if id_number:
                 if id_number in seen_ids:
                     first, other_number, other_village = seen_ids[id_number]
                     where = "同一户" if other_number == key else f"户编号{other_number}，{other_village}"
-                    errors.append(RowError(number, column("id_number"), f"与第{first}行（{where}）的身份证号码重复"))
+                    errors.append(RowError(number, labels["id_number"], f"与第{first}行（{where}）的身份证号码重复"))
                 else:
-                    seen_ids[id_number] = (number, key, data.get("village") or "")
+                    seen_ids[id_number] = (number, key, values[_VILLAGE] or "")
             if not row_errors:
-                hh.members.append({**dict(zip(PERSON_KEYS, _person_cells(data), strict=True)), "row": number})
+                # PERSON_KEYS order: name, id, relation, sex, birth, then the rest of REPEAT_KEYS.
+                hh.members.append((name, id_number, relation, sex, birth, *person_values[_AFTER_SEX:]))
+        return _Pass(households, seen_ids, row_household, errors, index)
+
+    def _finish(
+        self,
+        households: dict[str, _Household],
+        seen_ids: dict[str, tuple[int, str, str]],
+        row_household: dict[int, str],
+        errors: list[RowError],
+        report: ImportReport,
+        labels: Mapping[str, str],
+        total: int,
+    ) -> None:
+        def column(key: str) -> str:
+            return labels[key]
+
         self._household_rules(households, errors, column)
         self._database_duplicates(households, seen_ids, errors, column)
         bad_rows = {e.row for e in errors}
@@ -474,9 +662,9 @@ class HouseholdLoader:
                     )
             for extra in hh.heads[1:]:
                 errors.append(RowError(extra, column("relation"), f"户编号{hh.number}已在第{hh.heads[0]}行填写了户主"))
-            heads = [m for m in hh.members if m["relation"] == Relation.HEAD]
+            heads = [m for m in hh.members if m[2] == Relation.HEAD]
             if heads and not hh.data.get("head_name"):
-                hh.data["head_name"] = heads[0]["name"]
+                hh.data["head_name"] = heads[0][0]
 
     def _database_duplicates(
         self,
@@ -485,34 +673,47 @@ class HouseholdLoader:
         errors: list[RowError],
         column: Callable[[str], str],
     ) -> None:
-        ids = list(seen_ids)
         visible = set(Organisation.objects.filter(path__startswith=self.organisation.path).values_list("pk", flat=True))
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            for id_number, number, org_id, township, village in HouseholdMember.objects.filter(
-                id_number__in=chunk
-            ).values_list(
-                "id_number",
-                "household__number",
-                "organisation_id",
-                "household__township__name",
-                "household__village__name",
-            ):
-                row = seen_ids[id_number][0]
-                if org_id == self.organisation.pk and number in households:
-                    continue  # a household of this file, whose members the file replaces
-                if org_id in visible:
-                    message = f"该身份证号码已登记在户编号{number}（{township}{village}）"
-                else:
-                    message = "该身份证号码已在其他县（市、区）登记为贫困户成员"
-                errors.append(RowError(row, column("id_number"), message))
+        hits: list[tuple[str, int, int]] = []  # (ID number, household, committee) already registered
+        table = HouseholdMember._meta.db_table
+        ids = list(seen_ids)
+        with connection.cursor() as cursor:  # raw SQL: the ORM's IN () costs more than the lookup here
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"SELECT id_number, household_id, organisation_id FROM {table} WHERE id_number = ANY(%s)", [ids]
+                )
+                hits = cursor.fetchall()
+            else:
+                for start in range(0, len(ids), 900):
+                    chunk = ids[start : start + 900]
+                    cursor.execute(
+                        f"SELECT id_number, household_id, organisation_id FROM {table} "
+                        f"WHERE id_number IN ({', '.join(['%s'] * len(chunk))})",
+                        chunk,
+                    )
+                    hits.extend(cursor.fetchall())
+        where = {
+            pk: (number, township, village)
+            for pk, number, township, village in Household.objects.filter(pk__in={h for _i, h, _o in hits}).values_list(
+                "pk", "number", "township__name", "village__name"
+            )
+        }
+        for id_number, household_id, org_id in hits:
+            number, township, village = where[household_id]
+            if org_id == self.organisation.pk and number in households:
+                continue  # a household of this file, whose members the file replaces
+            if org_id in visible:
+                message = f"该身份证号码已登记在户编号{number}（{township}{village}）"
+            else:
+                message = "该身份证号码已在其他县（市、区）登记为贫困户成员"
+            errors.append(RowError(seen_ids[id_number][0], column("id_number"), message))
 
     # -- saving ----------------------------------------------------------------------------------
 
     @transaction.atomic
     def _save(self, good: list[_Household]) -> tuple[int, int]:
         from lvzhi.audit.log import record
-        from lvzhi.core.bulk import insert_rows
+        from lvzhi.core.bulk import BackgroundInserter, reserve_ids
 
         org = self.organisation
         townships = {t.name: t for t in Township.objects.filter(organisation=org)}
@@ -534,92 +735,107 @@ class HouseholdLoader:
                     organisation=org, township=township, name=hh.data["village"], code=hh.data.get("village_code") or ""
                 )
             hh.data["township_id"], hh.data["village_id"] = township.pk, villages[key].pk
-        numbers = {hh.number for hh in good}
         known = dict(Household.objects.filter(organisation=org).values_list("number", "pk"))
-        existing = {h.number: h for h in Household.objects.filter(pk__in=[known[n] for n in numbers if n in known])}
         now = timezone.now()
-        new_rows, changed = [], []
-        for hh in good:
-            values = self._household_values(hh)
-            found = completeness.problems(values, hh.members, self.today)
-            values.update(problem_count=len(found), problems="\n".join(found))
-            current = existing.get(hh.number)
-            hh.data["_new"] = current is None
-            if current is None:
-                new_rows.append(
-                    {"organisation_id": org.pk, "number": hh.number, **values, "created_at": now, "updated_at": now}
+        new = [hh for hh in good if hh.number not in known]
+        changed = [hh for hh in good if hh.number in known]
+        for hh, pk in zip(new, reserve_ids(Household, len(new)), strict=True):
+            hh.data["_new"], hh.data["_pk"] = True, pk
+        for hh in changed:
+            hh.data["_new"], hh.data["_pk"] = False, known[hh.number]
+        if changed:  # re-imported households: replaced members, values updated in place
+            pks = [hh.data["_pk"] for hh in changed]
+            for start in range(0, len(pks), 900):
+                HouseholdMember.objects.filter(household_id__in=pks[start : start + 900]).delete()
+            table = Household._meta.db_table
+            quote = connection.ops.quote_name
+            assignments = ", ".join(f"{quote(c)} = %s" for c in HOUSEHOLD_COLUMNS)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET {assignments}, version = version + 1, updated_at = %s WHERE id = %s",
+                    [(*self._household_row(hh), now, hh.data["_pk"]) for hh in changed],
                 )
-            else:
-                for k, v in values.items():
-                    setattr(current, k, v)
-                current.version += 1
-                current.updated_at = now
-                changed.append(current)
-        if changed:
-            HouseholdMember.objects.filter(household__in=changed).delete()
-            Household.objects.bulk_update(
-                changed, [*self._household_fields(), "version", "updated_at"], batch_size=2000
-            )
-        insert_rows(Household, new_rows, with_pk=False)
-        ids = dict(
-            Household.objects.filter(organisation=org, number__in=[hh.number for hh in good]).values_list(
-                "number", "pk"
-            )
-        )
-        created = updated = 0
-        members = []
-        for hh in good:
-            for order, m in enumerate(hh.members):
-                members.append(
-                    {
-                        **{k: m[k] for k in PERSON_KEYS},
-                        "household_id": ids[hh.number],
-                        "organisation_id": org.pk,
-                        "sort_order": order,
-                    }
+        # New households and every member go to the database on a second thread while the
+        # next batch is prepared (completeness check, member rows).
+        member_names = [*PERSON_KEYS, "household_id", "sort_order"]
+        household_names = ["id", "organisation_id", "number", *HOUSEHOLD_COLUMNS, "created_at", "updated_at"]
+        members = 0
+        with _bulk_settings(), BackgroundInserter() as writer:
+            for start in range(0, len(new), BATCH):
+                batch = new[start : start + BATCH]
+                writer.put(
+                    Household,
+                    household_names,
+                    [(hh.data["_pk"], org.pk, hh.number, *self._household_row(hh), now, now) for hh in batch],
                 )
-            if hh.data["_new"]:
-                created += len(hh.rows)
-            else:
-                updated += len(hh.rows)
-        insert_rows(HouseholdMember, members, with_pk=False)
+            for start in range(0, len(good), BATCH):
+                rows = [
+                    (*m, household_id, order)
+                    for hh in good[start : start + BATCH]
+                    for household_id in (hh.data["_pk"],)
+                    for order, m in enumerate(hh.members)
+                ]
+                members += len(rows)
+                writer.put(HouseholdMember, member_names, rows, organisation_id=org.pk)
+        created = sum(len(hh.rows) for hh in new)
+        updated = sum(len(hh.rows) for hh in changed)
         record(
             actor=self.actor,
             action="households.import",
             organisation_id=org.pk,
-            changes={"households": len(good), "members": len(members), "new_rows": created, "updated_rows": updated},
+            changes={"households": len(good), "members": members, "new_rows": created, "updated_rows": updated},
         )
         return created, updated
 
-    @staticmethod
-    def _household_fields() -> list[str]:
-        return [
-            "township_id", "village_id", "group", "head_name", "phone", "main_cause", "other_causes", *MONEY_KEYS, "size",
-            *CHECK_KEYS, "status", "exit_year", "helper_name", "helper_phone", "problem_count", "problems",
-        ]  # fmt: skip
-
-    @staticmethod
-    def _household_values(hh: _Household) -> dict[str, Any]:
+    def _household_row(self, hh: _Household) -> tuple[Any, ...]:
+        """The household's HOUSEHOLD_COLUMNS values, its file checked for completeness."""
         d = hh.data
-        size = len(hh.members)
-        kinds = [
-            d.get(k) or Decimal(0) for k in ("income_wages", "income_business", "income_transfer", "income_property")
-        ]
-        total = d.get("income_total")
+        size = d["size"] = len(hh.members)
+        wages, business, transfer, property_ = (
+            ZERO if d[k] is None else d[k]
+            for k in ("income_wages", "income_business", "income_transfer", "income_property")
+        )
+        total = d["income_total"]
         if total is None:
-            total = sum(kinds, Decimal(0))
-        per_capita = d.get("per_capita_income")
+            total = d["income_total"] = wages + business + transfer + property_
+        per_capita = d["per_capita_income"]
         if per_capita is None and size:
-            per_capita = (total / size).quantize(Decimal("0.01"))
-        return {
-            "township_id": d["township_id"], "village_id": d["village_id"], "group": d.get("group") or "",
-            "head_name": d.get("head_name") or "", "phone": d.get("phone") or "", "main_cause": d.get("main_cause") or "",
-            "other_causes": d.get("other_causes") or "", "income_wages": kinds[0], "income_business": kinds[1],
-            "income_transfer": kinds[2], "income_property": kinds[3], "income_total": total,
-            "per_capita_income": per_capita, "size": size, **{k: d.get(k) for k in CHECK_KEYS},
-            "status": d.get("status") or Status.POOR, "exit_year": d.get("exit_year"),
-            "helper_name": d.get("helper_name") or "", "helper_phone": d.get("helper_phone") or "",
-        }  # fmt: skip
+            per_capita = d["per_capita_income"] = (total / size).quantize(CENTS)
+        status = d["status"] = d["status"] or Status.POOR
+        found = completeness.problems_of(d, hh.members, self.today)
+        return (
+            d["township_id"], d["village_id"], d["group"] or "", d["head_name"] or "", d["phone"] or "",
+            d["main_cause"] or "", d["other_causes"] or "", wages, business, transfer, property_, total, per_capita,
+            size, d["food_ok"], d["clothing_ok"], d["education_ok"], d["medical_ok"], d["housing_ok"], d["water_ok"],
+            status, d["exit_year"], d["helper_name"] or "", d["helper_phone"] or "", len(found), "\n".join(found),
+        )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _bulk_settings() -> Iterator[None]:
+    """Settings for the writes of one import. On SQLite, a 256 MB page cache (the default is
+    2 MB): the unique index of a province's ID numbers is far larger, and each new number
+    lands on a random page of it."""
+    if connection.vendor == "postgresql":
+        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at commit, after
+        # the last row, while this process waits. Checked as rows arrive, the server does
+        # that work while we prepare the next batch.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        yield
+        return
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 @register
@@ -650,12 +866,12 @@ class HouseholdImporter(Importer):
     ) -> ImportReport:
         self.authorise()
         report = ImportReport(kind=self.kind, filename=filename, mode=Mode(mode), dry_run=dry_run)
-        sheet = self.read_sheet(source, filename, report)
-        if sheet is None:
+        grid = self.read_grid(source, filename, report)
+        if grid is None:
             return report
-        headers, data_rows = sheet
+        headers, columns, data_rows = grid
         loader = HouseholdLoader(actor=self.actor, organisation=self.organisation, progress=self.progress)
-        loader.load(data_rows, report, total=len(data_rows), headers=headers)
+        loader.load_grid(data_rows, report, total=len(data_rows), headers=headers, columns=columns)
         return report
 
 

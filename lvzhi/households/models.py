@@ -91,10 +91,20 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
 
 class Household(models.Model):
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="households", verbose_name=_("所属县区")
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("所属县区"),
+        db_index=False,  # the unique (organisation, number) index serves it
     )
     number = models.CharField(_("户编号"), max_length=30)
-    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="households", verbose_name=_("乡镇"))
+    township = models.ForeignKey(
+        Township,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("乡镇"),
+        db_index=False,  # the (organisation, township, village) index serves it
+    )
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("村"))
     group = models.CharField(_("村民小组"), max_length=50, blank=True)
     head_name = models.CharField(_("户主姓名"), max_length=30, blank=True)
@@ -195,7 +205,13 @@ class MigrantWork(models.TextChoices):
 
 class HouseholdMember(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    # Denormalised from the household for scoping, kept equal to it by the import and the
+    # actions. Neither indexed nor a database constraint: each is paid on every one of
+    # millions of imported rows (PostgreSQL checks a foreign key per row), and members are
+    # reached through their household, whose own key is checked.
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     name = models.CharField(_("姓名"), max_length=30)
     id_number = models.CharField(_("身份证号码"), max_length=18, unique=True)
     relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices)
@@ -214,7 +230,6 @@ class HouseholdMember(models.Model):
         verbose_name = _("贫困户成员")
         verbose_name_plural = _("贫困户成员")
         ordering = ["household", "sort_order"]
-        indexes = [models.Index(fields=["organisation"])]
 
     def __str__(self) -> str:
         return self.name
