@@ -1,10 +1,19 @@
+from pathlib import Path
+
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+from django.views.static import serve
 
 from lvzhi.accounts import views as account_views
 from lvzhi.api import api
 
+# Pages name their icon (base.html, a static file served by WhiteNoise); downloads, the JSON
+# API and old browsers still ask for /favicon.ico, which answers with the same icon.
+FAVICON = {"path": "favicon.ico", "document_root": Path(__file__).resolve().parent / "static" / "lvzhi"}
+
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("favicon.ico", cache_control(public=True, max_age=7 * 86400)(serve), FAVICON, name="favicon"),
     path("accounts/", include("lvzhi.accounts.urls")),
     path("organisations/", include("lvzhi.organisations.urls")),
     path("members/", include("lvzhi.members.urls")),

@@ -33,7 +33,6 @@ def menu_for(user: Any) -> list[tuple[str, str]]:
     elif role == Role.MEMBER:
         items += [(_("我的履职档案"), reverse("members:mine"))]
         items += [(_("我的提案"), reverse("proposals:mine"))]
-        items += [(_("我的助推"), reverse("assistance:mine")), (_("我的帮扶需求"), reverse("needs:mine"))]
     elif role == Role.UNIT:
         items += [(_("本单位"), reverse("organisations:units"))]
         items += [(_("承办提案"), reverse("handling:inbox"))]
@@ -48,8 +47,19 @@ def menu_for(user: Any) -> list[tuple[str, str]]:
 
 def menu_groups_for(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     """Dropdown groups after the flat items: the assistance action (脱贫攻坚助推行动), the
-    household register first."""
-    if not user.is_authenticated or user.role not in (Role.OFFICE, Role.LEADER):
+    household register first; a member's group holds their own part of it."""
+    if not user.is_authenticated:
+        return []
+    if user.role == Role.MEMBER:
+        mine: list[tuple[str, str]] = [
+            (_("我的助推"), reverse("assistance:mine")),
+            (_("我的帮扶需求"), reverse("needs:mine")),
+            (_("结对贫困户"), reverse("households:list")),
+        ]
+        if user.person_id:
+            mine.append((_("我的助推档案"), reverse("assistance_figures:member", args=[user.person_id])))
+        return [(_("脱贫攻坚助推"), mine)]
+    if user.role not in (Role.OFFICE, Role.LEADER):
         return []
     office = user.role == Role.OFFICE
     items: list[tuple[str, str]] = [

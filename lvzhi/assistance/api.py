@@ -15,18 +15,18 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.schema import DjangoGetter
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, ValidationInfo, model_validator
 
 from lvzhi.accounts.models import Role, User
-from lvzhi.accounts.scoping import can_see_personal_data, managed_organisation_ids, organisation_ids_in_scope
+from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
 from lvzhi.assistance import actions, needs
 from lvzhi.assistance.figures import Filters, assistance_figures
 from lvzhi.assistance.matching import suggest
-from lvzhi.assistance.models import Campaign, Entry, Need, NeedKind, Urgency
-from lvzhi.assistance.validation import validate_entry
+from lvzhi.assistance.models import Campaign, Entry, Need, NeedKind, Target, Urgency
+from lvzhi.assistance.validation import PlaceLookup, validate_entry
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import Invalid, NotFound
-from lvzhi.core.identity import mask_mobile
+from lvzhi.core.masking import HouseholdPrivacy
 from lvzhi.core.text import clean_compact
 from lvzhi.organisations.models import Organisation
 
@@ -85,7 +85,10 @@ class EntryOut(Schema):
     status: str
     status_label: str
     campaign: str | None
+    target: str
     household: str | None
+    village: str | None
+    site: str | None
     summary: str
     money: Decimal
     goods_count: int
@@ -113,6 +116,8 @@ class EntryOut(Schema):
             "status_label": entry.get_status_display(),
             "campaign": entry.campaign.code if entry.campaign else None,
             "household": entry.household.number if entry.household else None,
+            "village": str(entry.village) if entry.village else None,
+            "site": entry.site.name if entry.site else None,
             "members": [p.name for p in entry.persons.all()],
         }
 
@@ -125,7 +130,16 @@ class EntryIn(Schema):
     campaign: str | None = None
     action_kind: str | None = None
     household: str | None = Field(None, description="户编号")
-    target: str | None = None
+    village: int | str | None = Field(
+        None, description="村（社区）：ID或名称，几个乡镇有同名村时写“乡镇名村名”或同时填写 township"
+    )
+    township: str | None = Field(None, description="村（社区）所在乡镇名称（区分同名村时填写）")
+    site: int | str | None = Field(None, description="助推示范点：ID或名称")
+    target: str | None = Field(
+        None,
+        description="帮扶对象：household 贫困户、village 村（社区）、site 助推示范点、general 面上帮扶（或中文名称）；"
+        "省略时按所填的户编号、村或示范点确定",
+    )
     money: str | None = None
     goods_count: str | None = None
     goods_value: str | None = None
@@ -144,7 +158,9 @@ class VersionIn(Schema):
 
 
 def _entries(user: User) -> Any:
-    return Entry.objects.visible_to(user).select_related("organisation", "campaign", "household")
+    return Entry.objects.visible_to(user).select_related(
+        "organisation", "campaign", "household", "village__township", "site"
+    )
 
 
 def _entry(user: User, pk: int) -> Entry:
@@ -170,7 +186,8 @@ def entries(request: HttpRequest, status: str | None = None, organisation: str |
 def create_entry(request: HttpRequest, payload: EntryIn) -> Status:
     user = _user(request)
     org = _organisation(user, payload.organisation)
-    raw: dict[str, Any] = payload.dict(exclude={"organisation", "persons"})
+    raw: dict[str, Any] = payload.dict(exclude={"organisation", "persons", "village", "township", "site"})
+    place_errors = _resolve_place(raw, payload, org)
     if raw.get("household"):
         from lvzhi.households.models import Household
 
@@ -187,6 +204,7 @@ def create_entry(request: HttpRequest, payload: EntryIn) -> Status:
     raw["action_kind"] = raw.get("action_kind") or ""
     raw = {k: v for k, v in raw.items() if v is not None}
     data, errors = validate_entry(raw, org, campaigns=campaigns)
+    errors = {**errors, **place_errors}
     if errors:
         raise Invalid(errors)
     persons = list(payload.persons)
@@ -194,6 +212,32 @@ def create_entry(request: HttpRequest, payload: EntryIn) -> Status:
         persons.insert(0, user.person_id)
     entry = actions.log_entry(actor=user, organisation=org, data=data, person_ids=persons)
     return Status(201, EntryOut.from_entry(_entry(user, entry.pk)))
+
+
+PLACES = {"village": "村（社区）", "site": "助推示范点"}
+
+
+def _resolve_place(raw: dict[str, Any], payload: EntryIn, org: Organisation) -> dict[str, str]:
+    """The village or site named, found as the form and the import find them (PlaceLookup),
+    into ``raw``. Left out, the target follows from what was named. Errors by field."""
+    named = [key for key in PLACES if getattr(payload, key) not in (None, "")]
+    if not raw.get("target") and not raw.get("household") and named:
+        raw["target"] = named[0]
+    labels = {str(label): value for value, label in Target.choices}
+    target = labels.get(raw.get("target") or "", raw.get("target") or Target.HOUSEHOLD)
+    places = PlaceLookup(org)
+    errors: dict[str, str] = {}
+    for key in named:
+        if target != key:
+            errors[key] = f"只有帮扶对象为“{PLACES[key]}”时才填写{PLACES[key]}"
+            continue
+        try:
+            raw[key] = (
+                places.village(payload.village, payload.township) if key == "village" else places.site(payload.site)
+            )
+        except ValueError as exc:
+            errors[key] = str(exc)
+    return errors
 
 
 @router.post("/entries/{pk}/confirm", response=EntryOut, summary="确认台账（机关）")
@@ -239,7 +283,7 @@ def _need(user: User, pk: int) -> Need:
     return need
 
 
-def _need_row(n: Need) -> dict[str, Any]:
+def _need_row(n: Need, privacy: HouseholdPrivacy) -> dict[str, Any]:
     """A list row. Needs ``organisation``, ``household__township``/``__village`` and ``person``."""
     household = n.household
     return {
@@ -247,7 +291,7 @@ def _need_row(n: Need) -> dict[str, Any]:
         "organisation": n.organisation.code,
         "organisation_name": n.organisation.short_name,
         "household": household.number,
-        "head_name": household.head_name,
+        "head_name": privacy.head(household),
         "township": household.township.name,
         "village": household.village.name,
         "kind": n.kind,
@@ -274,7 +318,7 @@ class NeedOut(Schema):
     organisation: str = Field(..., description="所属县区政协代码")
     organisation_name: str
     household: str = Field(..., description="户编号")
-    head_name: str = Field(..., description="户主姓名")
+    head_name: str = Field(..., description="户主姓名；没有个人信息查看权限的用户看到“姓+某某”")
     township: str = Field(..., description="乡镇")
     village: str = Field(..., description="村（社区）")
     kind: str = Field(..., description="需求类别代码")
@@ -296,9 +340,12 @@ class NeedOut(Schema):
 
     @model_validator(mode="before")
     @classmethod
-    def _from_model(cls, value: Any) -> Any:
+    def _from_model(cls, value: Any, info: ValidationInfo) -> Any:
         value = value._obj if isinstance(value, DjangoGetter) else value
-        return _need_row(value) if isinstance(value, Need) else value
+        if not isinstance(value, Need):
+            return value
+        request = (info.context or {}).get("request")
+        return _need_row(value, HouseholdPrivacy.for_request(request) if request is not None else HouseholdPrivacy())
 
 
 class NeedDetailOut(NeedOut):
@@ -314,10 +361,10 @@ def _need_detail(user: User, pk: int) -> dict[str, Any]:
     own = user.role == Role.MEMBER and user.person_id is not None and user.person_id == need.person_id
     may = {"edit": managed, "assign": managed, "met": managed or own, "close": managed, "reopen": managed}
     transitions = {"edit": "update", "assign": "assign", "met": "met", "close": "close", "reopen": "reopen"}
-    phone = need.household.phone
+    privacy = HouseholdPrivacy.of(user)
     return {
-        **_need_row(need),
-        "phone": phone if can_see_personal_data(user) else mask_mobile(phone),
+        **_need_row(need, privacy),
+        "phone": privacy.phone(need.household, need.household.phone),
         "allowed": [name for name, ok in may.items() if ok and need.status in needs.TRANSITIONS[transitions[name]]],
     }
 

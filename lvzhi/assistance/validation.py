@@ -1,15 +1,17 @@
 """Validation shared by the ledger form, the API and the imports: one function per kind of
-input, Chinese messages by field, and `MemberLookup`, which names a member from a file the
-way clerks write them: a name, plus a phone, ID number or member code where names repeat.
-An ambiguous or unknown name is an error, never a guess."""
+input, Chinese messages by field, `MemberLookup`, which names a member from a file the way
+clerks write them: a name, plus a phone, ID number or member code where names repeat, and
+`PlaceLookup`, which names a village or demonstration site the same way. An ambiguous or
+unknown name is an error, never a guess."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from lvzhi.assistance.models import QUANTITIES, ActionKind, Campaign, DemoSite, Target
@@ -18,6 +20,9 @@ from lvzhi.core.identity import IdentityError, normalise_id_number, normalise_mo
 from lvzhi.core.numbers import parse_count, parse_money
 from lvzhi.core.text import clean, clean_compact
 from lvzhi.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from lvzhi.households.models import Village
 
 MONEY_FIELDS = ("money", "goods_value")
 COUNT_FIELDS = tuple(f for f, _label, _unit in QUANTITIES if f not in MONEY_FIELDS)
@@ -133,6 +138,75 @@ def validate_entry(
     ):
         errors["site"] = "该示范点不属于本政协"
     return data, errors
+
+
+class PlaceLookup:
+    """The villages (村/社区) and demonstration sites (示范点) a ledger entry of a committee
+    may name, as the ledger form offers them: the villages of the committee and of those
+    below it, the sites it runs or co-runs. A village is named by its id or its name, written
+    “乡镇名村名” (or with the township apart) where two townships have one of that name, as in
+    the import; a site by its id or name. Anything else is ValueError with the reason in
+    Chinese, the same for a place of another county as for one that does not exist."""
+
+    def __init__(self, organisation: Organisation) -> None:
+        self.organisation = organisation
+
+    @staticmethod
+    def _id(value: object) -> int | None:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int):
+            return value
+        text = clean_compact(value)
+        return int(text) if text.isdigit() else None
+
+    def village(self, value: object, township: object = None) -> Village:
+        from lvzhi.households.models import Village
+
+        org = self.organisation
+        villages = Village.objects.filter(organisation__path__startswith=org.path).select_related("township")
+        pk = self._id(value)
+        if pk is not None:
+            found = villages.filter(pk=pk).first()
+            if found is None:
+                raise ValueError(f"{org.short_name}所辖范围内没有ID为{pk}的村（社区）")
+            return found
+        name, township_name = clean_compact(value), clean_compact(township)
+        if not name:
+            raise ValueError("请填写村（社区）")
+        # “城关镇红旗村”: the village's name is a tail of the text, its township the rest.
+        tails = [name[i:] for i in range(len(name))]
+        candidates = [
+            v
+            for v in villages.filter(name__in=tails)
+            if (v.name == name or v.township.name + v.name == name)
+            and (not township_name or v.township.name == township_name)
+        ]
+        written = f"{township_name}{name}" if township_name and not name.startswith(township_name) else name
+        if not candidates:
+            raise ValueError(f"{org.short_name}所辖范围内没有名为“{written}”的村（社区）")
+        if len(candidates) > 1:
+            raise ValueError(f"有{len(candidates)}个“{name}”，请写成“乡镇名村名”或同时填写乡镇")
+        return candidates[0]
+
+    def site(self, value: object) -> DemoSite:
+        org = self.organisation
+        sites = DemoSite.objects.filter(Q(organisation=org) | Q(partners=org)).distinct()
+        pk = self._id(value)
+        if pk is not None:
+            found = sites.filter(pk=pk).first()
+            if found is None:
+                raise ValueError(f"{org.short_name}没有ID为{pk}的助推示范点")
+            return found
+        name = clean(value)
+        if not name:
+            raise ValueError("请填写助推示范点")
+        named = list(sites.filter(name=name)[:2])
+        if not named:
+            raise ValueError(f"{org.short_name}没有名为“{name}”的助推示范点")
+        if len(named) > 1:
+            raise ValueError(f"有多个名为“{name}”的助推示范点，请填写示范点ID")
+        return named[0]
 
 
 class MemberLookup:

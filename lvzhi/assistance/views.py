@@ -42,11 +42,20 @@ from lvzhi.assistance.models import (
     Source,
     Target,
 )
-from lvzhi.assistance.validation import SEPARATORS, MemberLookup, parse_count, parse_money, validate_entry
+from lvzhi.assistance.validation import (
+    MONEY_FIELDS,
+    SEPARATORS,
+    MemberLookup,
+    parse_count,
+    parse_money,
+    validate_entry,
+)
 from lvzhi.audit.models import AuditEntry
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import ActionError, Conflict, Forbidden, Invalid, NotFound
 from lvzhi.core.http import action_errors, is_htmx
+from lvzhi.core.masking import HouseholdPrivacy
+from lvzhi.core.templatetags.lvzhi import yuan
 from lvzhi.core.text import clean, clean_compact
 from lvzhi.households.models import Household, Village
 from lvzhi.members.models import Membership, Person
@@ -406,19 +415,23 @@ def _search_organisation(request: HttpRequest) -> Organisation:
 
 @login_required
 def households(request: HttpRequest) -> HttpResponse:
-    """HTMX: <option>s of the households the user sees matching a 户编号 or a head's name."""
+    """HTMX: <option>s of the households the user sees matching a 户编号 or a head's name
+    (the name only where the user may see it, and shown as they may see it)."""
     user = _user(request)
     org = _search_organisation(request)
     q = clean_compact(request.GET.get("household") or request.GET.get("q"))
+    privacy = HouseholdPrivacy.for_request(request)
     found: list[Household] = []
     if q:
         found = list(
             Household.objects.visible_to(user)
             .filter(organisation__path__startswith=org.path)
-            .filter(Q(number__startswith=q) | Q(head_name__contains=q))
+            .filter(Q(number__startswith=q) | Q(head_name__contains=q, organisation_id__in=privacy.committees))
             .select_related("village")
             .order_by("number")[:20]
         )
+    for h in found:
+        h.head_shown = privacy.head(h)  # type: ignore[attr-defined]
     return render(request, "assistance/_household_options.html", {"households": found})
 
 
@@ -478,8 +491,13 @@ def _detail(request: HttpRequest, entry: Entry, error: str = "", status: int = 2
     context = {
         "entry": entry,
         "timeline": _timeline(entry),
-        "quantities": [(k, label, getattr(entry, k), unit) for k, label, unit in QUANTITIES if getattr(entry, k)],
+        "quantities": [
+            (k, label, yuan(getattr(entry, k)) if k in MONEY_FIELDS else getattr(entry, k), unit)
+            for k, label, unit in QUANTITIES
+            if getattr(entry, k)
+        ],
         "household_url": _household_url(entry),
+        "household_head": HouseholdPrivacy.for_request(request).head(entry.household) if entry.household else "",
         "photos": entry.photos.all(),
         "can_edit": _may_edit(user, entry),
         "can_delete": (entry.status == EntryStatus.PENDING) if _is_member(user) else managed,

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lvzhi.accounts.models import Role, User
-from lvzhi.accounts.scoping import can_see_personal_data, managed_organisation_ids, organisation_ids_in_scope
+from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
 from lvzhi.assistance import actions, report
 from lvzhi.assistance.figures import (
     DEFINITIONS,
@@ -57,9 +57,12 @@ from lvzhi.assistance.models import (
     Pledge,
     Showcase,
 )
+from lvzhi.assistance.validation import MONEY_FIELDS
 from lvzhi.assistance.views import xlsx_response
 from lvzhi.core.errors import Conflict, Invalid
 from lvzhi.core.http import action_errors, is_htmx
+from lvzhi.core.masking import HouseholdPrivacy
+from lvzhi.core.templatetags.lvzhi import yuan
 from lvzhi.households.models import Household
 from lvzhi.members.models import Membership, Person
 from lvzhi.organisations.models import Body, BodyKind, Organisation
@@ -120,16 +123,15 @@ def display(key: str, value: Any) -> str:
     return str(value)
 
 
-def shown_head(household: Household, show: bool) -> str:
-    """The head of household's name, or the surname and 某某 for users without the right."""
-    name = household.head_name
-    return name if show or not name else f"{name[0]}某某"
-
-
 def quantities_text(values: Any) -> str:
-    """'捐资1200.50元、资助学生1名' from an entry or a dict of sums (zeros left out)."""
+    """'捐资1,200.50元、资助学生1名' from an entry or a dict of sums (zeros left out); amounts
+    in 元 as the ledger shows them, whatever the database returned for a sum."""
     get = values.get if isinstance(values, dict) else lambda key: getattr(values, key)
-    return "、".join(f"{label}{get(field)}{unit}" for field, label, unit in QUANTITIES if get(field))
+    return "、".join(
+        f"{label}{yuan(get(field)) if unit == '元' else get(field)}{unit}"
+        for field, label, unit in QUANTITIES
+        if get(field)
+    )
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -313,15 +315,15 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
     sel = selection(request)
     kind, items = _drill_items(sel, key)
     f = sel.filters
-    user: User = request.user  # type: ignore[assignment]
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     field = FIGURE_FIELDS.get(key)
-    show = can_see_personal_data(user)
+    privacy = HouseholdPrivacy.for_request(request)
     for item in page.object_list:
         if kind == "entries":
-            item.value = getattr(item, field) if field else ""
+            value = getattr(item, field) if field else ""
+            item.value = yuan(value) if field in MONEY_FIELDS else value
         elif kind == "households":
-            item.head_shown = shown_head(item, show)
+            item.head_shown = privacy.head(item)
     return render(
         request,
         "assistance/figures/drill.html",
@@ -338,7 +340,7 @@ def drill(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _drill_sheet(kind: str, items: Any, key: str, show: bool) -> tuple[list[str], Any]:
+def _drill_sheet(kind: str, items: Any, key: str, privacy: HouseholdPrivacy) -> tuple[list[str], Any]:
     """The drill-down table's columns and rows: names and committees of members, the head
     of household masked unless the user has the personal-data right, as on the page. Read in
     chunks (prefetches included): a province's drill-down never sits in memory at once."""
@@ -352,7 +354,7 @@ def _drill_sheet(kind: str, items: Any, key: str, show: bool) -> tuple[list[str]
     if kind == "households":
         header = ["序号", "户编号", "乡镇", "村", "户主", "人口"]
         rows = (
-            [i, h.number, h.township.name, h.village.name, shown_head(h, show), h.size]
+            [i, h.number, h.township.name, h.village.name, privacy.head(h), h.size]
             for i, h in enumerate(items, start=1)
         )
         return header, rows
@@ -388,7 +390,7 @@ def drill_export(request: HttpRequest, key: str) -> HttpResponse:
     sel = selection(request)
     kind, items = _drill_items(sel, key)
     f = sel.filters
-    header, rows = _drill_sheet(kind, items, key, can_see_personal_data(request.user))  # type: ignore[arg-type]
+    header, rows = _drill_sheet(kind, items, key, HouseholdPrivacy.for_request(request))
     label = _money_unit(LABELS.get(key, key))
     filename = f"{f.organisation.short_name}{label.split('（')[0]}明细（截至{f.as_of:%Y%m%d}）.xlsx"
     return xlsx_response(label.split("（")[0][:31], header, rows, filename)
@@ -492,9 +494,9 @@ def _entry_sums(entries: QuerySet[Entry]) -> dict[str, Any]:
     return Entry.objects.filter(pk__in=entries.values("pk")).aggregate(**{f: Sum(f) for f in fields})
 
 
-def _mask(households: list[Household], show: bool) -> None:
+def _mask(households: list[Household], privacy: HouseholdPrivacy) -> None:
     for household in households:
-        household.head_shown = shown_head(household, show)  # type: ignore[attr-defined]
+        household.head_shown = privacy.head(household)  # type: ignore[attr-defined]
 
 
 @login_required
@@ -521,8 +523,7 @@ def member_page(request: HttpRequest, person_id: int) -> HttpResponse:
         .select_related("household__village")
         .order_by("-assigned_on", "-pk")
     )
-    show = can_see_personal_data(user)
-    _mask([p.household for p in pairings] + [n.household for n in needs], show)
+    _mask([p.household for p in pairings] + [n.household for n in needs], HouseholdPrivacy.for_request(request))
     seats = _within(Membership.objects.filter(person_id=person_id), ids).select_related("organisation")
     return render(
         request,
@@ -551,7 +552,7 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
     household = Household.objects.visible_to(user).select_related("township", "village").filter(pk=household_id).first()
     if household is None:
         raise Http404()
-    _mask([household], can_see_personal_data(user))
+    _mask([household], HouseholdPrivacy.for_request(request))
     entries = (
         Entry.objects.visible_to(user)
         .filter(household=household, status=EntryStatus.CONFIRMED)

@@ -25,7 +25,7 @@ from lvzhi.assistance.models import Need, NeedKind, NeedStatus, Urgency
 from lvzhi.assistance.views import xlsx_response
 from lvzhi.core.errors import ActionError, Conflict, Invalid
 from lvzhi.core.http import action_errors, is_htmx
-from lvzhi.core.identity import mask_mobile
+from lvzhi.core.masking import HouseholdPrivacy
 from lvzhi.organisations.models import Organisation
 
 FILTER_KEYS = ("status", "kind", "urgency", "township", "village", "q")
@@ -137,16 +137,17 @@ EXPORT_HEADERS = [
 ]
 
 
-def export_rows(needs: Any, show_personal: bool) -> Iterator[list[Any]]:
-    """The list's rows for the workbook; the phone masked unless the user has the right."""
+def export_rows(needs: Any, privacy: HouseholdPrivacy) -> Iterator[list[Any]]:
+    """The list's rows for the workbook; the head's name and phone masked unless the user
+    has the personal-data right over the household's committee."""
     for i, n in enumerate(needs.iterator(chunk_size=2000), start=1):
         household = n.household
         yield [
             i,
             household.organisation.short_name,
             household.number,
-            household.head_name,
-            household.phone if show_personal else mask_mobile(household.phone),
+            privacy.head(household),
+            privacy.phone(household, household.phone),
             household.township.name,
             household.village.name,
             n.get_kind_display(),
@@ -168,7 +169,7 @@ def need_export(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _require_office(user)
     _f, parsed = _filters(request)
-    rows = export_rows(actions.filtered_needs(user, parsed), can_see_personal_data(user))
+    rows = export_rows(actions.filtered_needs(user, parsed), HouseholdPrivacy.for_request(request))
     return xlsx_response("帮扶需求", EXPORT_HEADERS, rows, f"帮扶需求{timezone.localdate():%Y%m%d}.xlsx")
 
 

@@ -4,8 +4,10 @@ village with its drill-down and the sheet for townships to fix, and the backgrou
 (upload, job page polled by HTMX, "仅导入有效行", the error rows as .xlsx).
 
 Every read is scoped by `Household.objects.visible_to(user)`; imports by the importer's own
-`authorise`. Anything out of scope answers 404 like a missing object. ID numbers, phones and
-health are masked unless `can_see_personal_data(user)`."""
+`authorise`. Anything out of scope answers 404 like a missing object. The people's names, ID
+numbers, phones and health are shown as `lvzhi.core.masking.HouseholdPrivacy` decides (in
+full only with the personal-data right over the household's committee), on every page and
+export alike."""
 
 from __future__ import annotations
 
@@ -28,11 +30,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lvzhi.accounts.models import Role, User
-from lvzhi.accounts.scoping import can_see_personal_data, managed_organisation_ids, organisation_ids_in_scope
+from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
 from lvzhi.core.errors import Conflict, Invalid
 from lvzhi.core.excel import ACCEPTED_EXTENSIONS, UNREADABLE
 from lvzhi.core.http import action_errors, is_htmx
-from lvzhi.core.identity import mask_id_number, mask_mobile
+from lvzhi.core.masking import HIDDEN, HouseholdPrivacy
 from lvzhi.households import jobs
 from lvzhi.households.completeness import CHECKS, age_on, incomplete_households, township_report
 from lvzhi.households.loading import FIELDS, HouseholdImporter
@@ -59,7 +61,6 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a county's register, one row per person
 STAFF = (Role.OFFICE, Role.LEADER)
 MONITORED_FILTER = "monitored"
 FILTER_KEYS = ("organisation", "township", "village", "status", "cause", "incomplete", "q")
-HIDDEN = "***"
 MEMBER_CHOICES: dict[str, type[models.TextChoices]] = {
     "relation": Relation,
     "schooling": Schooling,
@@ -143,10 +144,11 @@ class Register:
         return urlencode({k: v for k, v in {**self.f, **extra}.items() if v})
 
 
-def register_for(user: User, params: Mapping[str, str]) -> Register:
+def register_for(user: User, params: Mapping[str, str], privacy: HouseholdPrivacy | None = None) -> Register:
     """The households in scope filtered by committee, township, village, status, cause,
     completeness and 户编号/户主. A committee outside scope answers 404; a township or village
-    that is not in the chosen committee is ignored."""
+    that is not in the chosen committee is ignored. The head's name is searched only where the
+    user may see it: a masked name must not be found by guessing it."""
     if user.role not in (*STAFF, Role.MEMBER):
         raise Http404()
     f = {k: str(params.get(k, "")).strip() for k in FILTER_KEYS}
@@ -183,7 +185,9 @@ def register_for(user: User, params: Mapping[str, str]) -> Register:
         f["incomplete"] = "1"
         qs = qs.filter(problem_count__gt=0)
     if f["q"]:
-        qs = qs.filter(Q(number__startswith=f["q"]) | Q(head_name__contains=f["q"]))
+        privacy = privacy if privacy is not None else HouseholdPrivacy.of(user)
+        named = Q(head_name__contains=f["q"], organisation_id__in=privacy.committees)
+        qs = qs.filter(Q(number__startswith=f["q"]) | named)
     reg.households = qs
     return reg
 
@@ -193,13 +197,11 @@ def household_list(request: HttpRequest) -> HttpResponse:
     """贫困户档案: filters, search, 50 a page; HTMX requests get the table (and the place
     selects, out of band, since the villages follow the township)."""
     user = _user(request)
-    reg = register_for(user, request.GET)
+    privacy = HouseholdPrivacy.for_request(request)
+    reg = register_for(user, request.GET, privacy)
     households = reg.households.select_related("organisation", "township", "village")
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    show = can_see_personal_data(user)
-    page.object_list = list(page.object_list)
-    for h in page.object_list:
-        h.phone_shown = h.phone if show else mask_mobile(h.phone)  # type: ignore[attr-defined]
+    page.object_list = _shown(privacy, page.object_list)
     htmx = is_htmx(request)
     context = {
         "reg": reg,
@@ -210,16 +212,40 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "causes": Cause.choices,
         "can_import": user.role == Role.OFFICE and bool(managed_organisation_ids(user)),
         "is_staff": user.role in STAFF,
+        "names_searchable": bool(privacy.committees),
     }
     return render(request, "households/_table.html" if htmx else "households/list.html", context)
 
 
-def _export_rows(households: QuerySet[Household], show: bool) -> Iterator[list[Any]]:
+def _names(household: Household) -> list[str]:
+    """The names the household's texts may quote: the head's and the family members'."""
+    return [household.head_name, *(m.name for m in household.members.all())]
+
+
+def _shown(privacy: HouseholdPrivacy, households: Iterable[Household]) -> list[Household]:
+    """A page of households with what the user may see of them: ``head_shown``,
+    ``phone_shown``, ``problems_shown`` and ``problems_text`` (the problems quote family
+    members by name). The members' names are read (one query) only when some are masked."""
+    rows = list(households)
+    if any(not privacy.shows(h) for h in rows):
+        members = HouseholdMember.objects.only("household_id", "name")
+        models.prefetch_related_objects(rows, Prefetch("members", queryset=members))
+    for h in rows:
+        names = _names(h) if not privacy.shows(h) else []
+        h.head_shown = privacy.head(h)  # type: ignore[attr-defined]
+        h.phone_shown = privacy.phone(h, h.phone)  # type: ignore[attr-defined]
+        h.problems_shown = [privacy.text(h, p, names) for p in h.problem_list]  # type: ignore[attr-defined]
+        h.problems_text = "\n".join(h.problems_shown)  # type: ignore[attr-defined]
+    return rows
+
+
+def _export_rows(households: QuerySet[Household], privacy: HouseholdPrivacy) -> Iterator[list[Any]]:
     """One row per person, the household's columns repeated, in the import template's
     columns (so a file exported by a user with the right can be corrected and re-imported)."""
     labels = {key: dict(choices.choices) for key, choices in MEMBER_CHOICES.items()}
     statuses = dict(Status.choices)
     for h in households.iterator(chunk_size=2000):
+        show = privacy.shows(h)
         house: dict[str, Any] = {
             "number": h.number,
             "township": h.township.name,
@@ -227,8 +253,8 @@ def _export_rows(households: QuerySet[Household], show: bool) -> Iterator[list[A
             "village": h.village.name,
             "village_code": h.village.code,
             "group": h.group,
-            "head_name": h.head_name,
-            "phone": h.phone if show else mask_mobile(h.phone),
+            "head_name": privacy.head(h),
+            "phone": privacy.phone(h, h.phone),
             "main_cause": _causes(h.main_cause),
             "other_causes": _causes(h.other_causes),
             "income_wages": h.income_wages,
@@ -241,15 +267,15 @@ def _export_rows(households: QuerySet[Household], show: bool) -> Iterator[list[A
             "status": str(statuses.get(h.status, h.status)),
             "exit_year": h.exit_year,
             "helper_name": h.helper_name,
-            "helper_phone": h.helper_phone if show else mask_mobile(h.helper_phone),
+            "helper_phone": privacy.phone(h, h.helper_phone),
         }
         people: list[HouseholdMember | None] = list(h.members.all()) or [None]
         for m in people:
             person: dict[str, Any] = {}
             if m is not None:
                 person = {
-                    "name": m.name,
-                    "id_number": m.id_number if show else mask_id_number(m.id_number),
+                    "name": privacy.name(h, m.name),
+                    "id_number": privacy.id_number(h, m.id_number),
                     "sex": {"M": "男", "F": "女"}.get(m.sex, ""),
                     "birth_date": m.birth_date if show else None,
                     "ethnicity": m.ethnicity,
@@ -268,12 +294,13 @@ def household_export(request: HttpRequest) -> HttpResponse:
     """Exactly the filtered register (all pages), masked unless the user has the right."""
     user = _user(request)
     _require_staff(user)
-    reg = register_for(user, request.GET)
+    privacy = HouseholdPrivacy.for_request(request)
+    reg = register_for(user, request.GET, privacy)
     households = reg.households.select_related("organisation", "township", "village").prefetch_related(
         Prefetch("members", queryset=HouseholdMember.objects.order_by("sort_order", "pk"))
     )
     header = [_("所属县区"), *(str(f.label) for f in FIELDS)]
-    content = _workbook(_("贫困户档案"), header, _export_rows(households, can_see_personal_data(user)))
+    content = _workbook(_("贫困户档案"), header, _export_rows(households, privacy))
     return _attachment(content, f"贫困户档案{timezone.localdate():%Y%m%d}.xlsx")
 
 
@@ -285,16 +312,20 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if household is None:
         raise Http404()
-    show = can_see_personal_data(user)
+    privacy = HouseholdPrivacy.for_request(request)
+    show = privacy.shows(household)
     today = timezone.localdate()
+    people = list(household.members.order_by("sort_order", "pk"))
+    names = [household.head_name, *(m.name for m in people)]
     members = [
         {
             "m": m,
-            "id_number": m.id_number if show else mask_id_number(m.id_number),
-            "health": m.get_health_display() if show else HIDDEN,
+            "name": privacy.name(household, m.name),
+            "id_number": privacy.id_number(household, m.id_number),
+            "health": privacy.health(household, m.get_health_display()),
             "age": age_on(m.birth_date, today),
         }
-        for m in household.members.order_by("sort_order", "pk")
+        for m in people
     ]
     incomes = [
         (getattr(Household._meta.get_field(name), "verbose_name", name), getattr(household, name))
@@ -302,10 +333,12 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     context = {
         "h": household,
+        "head": privacy.head(household),
+        "problems": [privacy.text(household, p, names) for p in household.problem_list],
         "members": members,
         "show_personal": show,
-        "phone": household.phone if show else mask_mobile(household.phone),
-        "helper_phone": household.helper_phone if show else mask_mobile(household.helper_phone),
+        "phone": privacy.phone(household, household.phone),
+        "helper_phone": privacy.phone(household, household.helper_phone),
         "other_causes": _causes(household.other_causes),
         "checks": [(label, _yes_no(getattr(household, key))) for key, label in CHECKS],
         "incomes": incomes,
@@ -416,7 +449,9 @@ def completeness(request: HttpRequest) -> HttpResponse:
         drill = incomplete_households(
             reg.base, reg.township.pk, reg.village.pk if reg.village is not None else None
         ).select_related("organisation")
-        context["drill"] = Paginator(drill, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(drill, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = _shown(HouseholdPrivacy.for_request(request), page.object_list)
+        context["drill"] = page
     return render(request, "households/completeness.html", context)
 
 
@@ -426,17 +461,22 @@ def completeness_export(request: HttpRequest) -> HttpResponse:
     problems one per line: the sheet handed to townships to fix their files."""
     user = _user(request)
     _require_staff(user)
-    reg = register_for(user, request.GET)
+    privacy = HouseholdPrivacy.for_request(request)
+    reg = register_for(user, request.GET, privacy)
     households = incomplete_households(
         reg.base,
         reg.township.pk if reg.township is not None else None,
         reg.village.pk if reg.village is not None else None,
     ).select_related("organisation")
+    if not privacy.committees.issuperset(organisation_ids_in_scope(user)):
+        # The problems quote family members by name: their names are masked too.
+        members = HouseholdMember.objects.only("household_id", "name")
+        households = households.prefetch_related(Prefetch("members", queryset=members))
     county = [_("县区")] if reg.many_orgs else []  # several counties: say which one
     header = [*county, _("乡镇"), _("村"), _("户编号"), _("户主"), _("问题")]
     rows = (
-        [*([h.organisation.short_name] if county else []), h.township.name, h.village.name, h.number, h.head_name,
-         "\n".join(h.problem_list)]
+        [*([h.organisation.short_name] if county else []), h.township.name, h.village.name, h.number,
+         privacy.head(h), privacy.text(h, "\n".join(h.problem_list), [] if privacy.shows(h) else _names(h))]
         for h in households.iterator(chunk_size=2000)
     )  # fmt: skip
     content = _workbook(_("档案问题"), header, rows, wrap=len(header) - 1)

@@ -1,14 +1,20 @@
 """The assistance API: a member logs an entry, the office confirms it, the figures count it;
-bad input answers Chinese field errors; another county's clerk gets 404."""
+an entry names a household, a village or a demonstration site as the import does; bad input
+answers Chinese field errors and saves nothing; another county's clerk gets 404."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lvzhi.assistance.models import Entry, EntryStatus
+from lvzhi.assistance.sites import create_site
 from lvzhi.assistance.testing import campaign, log, make_household
+from lvzhi.households.models import Township, Village
 from lvzhi.members.tests.test_api import api_client, post
 from lvzhi.testing import World
 
@@ -123,3 +129,80 @@ def test_the_entries_list_is_paged_in_the_database(world: World) -> None:
     rows = [q["sql"] for q in captured if 'FROM "assistance_entry"' in q["sql"] and "COUNT(" not in q["sql"]]
     assert rows and all("LIMIT 2" in sql for sql in rows)  # one page read, never the whole ledger
     assert office.get(ENTRIES, {"page_size": 2, "page": 2}).json()["items"][0]["date"] == "2018-03-01"
+
+
+# -- a village (村) or a demonstration site (示范点) as the target ---------------------------------
+
+
+def places(world: World) -> dict[str, Any]:
+    """红旗村 in two townships of 东城县, 白水村 in 西山县, a site of each county."""
+    red = make_household(world.county, "H001").village
+    town = Township.objects.create(organisation=world.county, name="河口镇")
+    other_red = Village.objects.create(organisation=world.county, township=town, name="红旗村")
+    white = make_household(world.other_county, "X001", village="白水村").village
+    site = create_site(actor=world.alice, organisation=world.county, name="爱心超市", started_on=dt.date(2018, 7, 1))
+    far = create_site(
+        actor=world.charlie, organisation=world.other_county, name="扶贫工厂", started_on=dt.date(2018, 7, 1)
+    )
+    return {"red": red, "other_red": other_red, "white": white, "site": site, "far": far}
+
+
+def entry(**fields: Any) -> dict[str, Any]:
+    return {"organisation": "dcx", "date": "2018-11-01", "summary": "修村道", "money": "5000", **fields}
+
+
+@pytest.mark.django_db
+def test_an_entry_names_a_village_by_id_or_name_and_township(world: World) -> None:
+    p = places(world)
+    office = api_client(world.alice)
+    person = [world.member.person_id]
+    by_id = post(office, ENTRIES, entry(village=p["red"].pk, persons=person))
+    assert by_id.status_code == 201, by_id.content
+    assert by_id.json()["target"] == "village" and by_id.json()["village"] == "城关镇红旗村"
+    assert by_id.json()["household"] is None
+    by_name = post(office, ENTRIES, entry(target="村（社区）", village="河口镇红旗村", persons=person))
+    assert by_name.status_code == 201 and by_name.json()["village"] == "河口镇红旗村"
+    apart = post(office, ENTRIES, entry(village="红旗村", township="城关镇", persons=person))
+    assert apart.status_code == 201 and apart.json()["village"] == "城关镇红旗村"
+    saved = Entry.objects.order_by("pk")
+    assert [e.village_id for e in saved] == [p["red"].pk, p["other_red"].pk, p["red"].pk]
+    assert {e.target for e in saved} == {"village"} and {e.household_id for e in saved} == {None}
+
+
+@pytest.mark.django_db
+def test_an_entry_names_a_site_by_id_or_name(world: World) -> None:
+    p = places(world)
+    member = api_client(world.member_user)
+    by_name = post(member, ENTRIES, entry(site="爱心超市"))
+    assert by_name.status_code == 201, by_name.content
+    assert by_name.json()["target"] == "site" and by_name.json()["site"] == "爱心超市"
+    by_id = post(member, ENTRIES, entry(target="site", site=p["site"].pk))
+    assert by_id.status_code == 201 and by_id.json()["site"] == "爱心超市"
+    assert list(Entry.objects.values_list("site_id", "status")) == [(p["site"].pk, "pending")] * 2
+
+
+@pytest.mark.django_db
+def test_a_place_of_another_county_or_an_unclear_one_saves_nothing(world: World) -> None:
+    p = places(world)
+    office = api_client(world.alice)
+    person = [world.member.person_id]
+    cases = [
+        (entry(village=p["white"].pk, persons=person), "village", f"东城县所辖范围内没有ID为{p['white'].pk}的村（社区）"),
+        (entry(village="白水村", persons=person), "village", "东城县所辖范围内没有名为“白水村”的村（社区）"),
+        (entry(village="红旗村", persons=person), "village", "有2个“红旗村”，请写成“乡镇名村名”或同时填写乡镇"),
+        (entry(village="红旗村", township="西山镇", persons=person), "village", "没有名为“西山镇红旗村”"),
+        (entry(site=p["far"].pk, persons=person), "site", f"东城县没有ID为{p['far'].pk}的助推示范点"),
+        (entry(site="扶贫工厂", persons=person), "site", "东城县没有名为“扶贫工厂”的助推示范点"),
+        (entry(target="household", household="H001", village=p["red"].pk, persons=person), "village",
+         "只有帮扶对象为“村（社区）”时才填写村（社区）"),
+        (entry(target="village", persons=person), "village", "帮扶对象为村（社区）时，请选择村"),
+    ]  # fmt: skip
+    for payload, field, message in cases:
+        response = post(office, ENTRIES, payload)
+        assert response.status_code == 400, payload
+        assert message in response.json()["errors"][field], response.json()
+    assert Entry.objects.count() == 0
+    # charlie may not log for 东城县 at all: 404, as if it did not exist.
+    charlie = api_client(world.charlie)
+    assert post(charlie, ENTRIES, entry(village=p["red"].pk, persons=[])).status_code == 404
+    assert Entry.objects.count() == 0

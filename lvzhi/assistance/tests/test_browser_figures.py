@@ -131,7 +131,7 @@ def test_the_office_reads_narrows_and_drills_the_figures(page: Any, browser_worl
     rows = page.locator("[data-testid=drill-row]")
     expect(rows).to_have_count(1)
     row = " ".join(rows.first.inner_text().split())
-    assert "E1送学费" in row and "王建国" in row and "001" in row and "1200.50" in row
+    assert "E1送学费" in row and "王建国" in row and "001" in row and "1,200.50" in row
     screenshot(page, "figures-drill-money")
     # …and back to the page with the filters kept.
     page.click(".breadcrumb a")

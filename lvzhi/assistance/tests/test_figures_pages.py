@@ -189,7 +189,7 @@ def test_a_member_sees_only_their_own_record(world: World, ledger: Ledger) -> No
     assert client.get(reverse("assistance_figures:member", args=[ledger.ding.pk])).status_code == 404
     html = client.get(reverse("assistance_figures:member", args=[ledger.wang.pk])).content.decode()
     assert "E1送学费" in html and "E2送化肥" in html and "E3扶持养殖" not in html and "E4待确认" not in html
-    assert "已确认台账2条" in html and "捐资1200.50元" in html
+    assert "已确认台账2条" in html and "捐资1,200.50元" in html
     pairings = html.split('data-testid="member-pairings"')[1].split("</table>")[0]
     assert "002" in pairings and "红旗村" in pairings and "户某某" in pairings and "户主002" not in pairings
 
@@ -206,10 +206,25 @@ def test_the_household_help_page(world: World, ledger: Ledger) -> None:
     assert "E1送学费" in html and "E2送化肥" in html and "E3扶持养殖" not in html
     helpers = html.split('data-testid="household-helpers"')[1].split("</p>")[0]
     assert "王建国" in helpers and "丁一" in helpers
-    assert "捐资1200.50元" in html and "捐物3件（次）" in html
+    assert "捐资1,200.50元" in html and "捐物3件（次）" in html
     html = client_for(world.alice).get(reverse("assistance_figures:household", args=[ledger.h2.pk])).content.decode()
     pairings = html.split('data-testid="household-pairings"')[1].split("</table>")[0]
     assert "王建国" in pairings
+
+
+def test_the_household_size_is_singular_for_one_person_in_english(world: World, ledger: Ledger) -> None:
+    alone = make_household(world.county, "003", size=1)
+    client = client_for(world.alice)
+
+    def size(household_id: int, language: str) -> str:
+        url = reverse("assistance_figures:household", args=[household_id])
+        html = client.get(url, headers={"Accept-Language": language}).content.decode()
+        found = re.search(r'data-testid="household-size">([^<]*)<', html)
+        assert found, html
+        return found.group(1)
+
+    assert size(alone.pk, "en") == "1 person" and size(ledger.h1.pk, "en") == "4 people"
+    assert size(alone.pk, "zh-hans") == "1人" and size(ledger.h1.pk, "zh-hans") == "4人"
 
 
 def test_the_page_makes_a_bounded_number_of_queries(

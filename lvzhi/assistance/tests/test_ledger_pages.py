@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -266,6 +267,29 @@ def test_the_export_holds_exactly_the_filtered_rows(world: World, ledger: dict[s
     member_rows = alice.get(reverse("assistance:ledger_export"), {"member": "王建国"}).content
     names = [r[9] for r in list(load_workbook(io.BytesIO(member_rows)).active.iter_rows(values_only=True))[1:]]
     assert sorted(names) == ["丁", "丙", "甲"]
+
+
+def test_amounts_read_the_same_on_every_database(world: World, ledger: dict[str, Any]) -> None:
+    """A sum is Decimal('20800') on SQLite and Decimal('20800.00') on PostgreSQL: every page
+    shows 20,800.00, as the symposium's message does."""
+    wang, h = world.member.person_id, ledger["household"]
+    big = log(world.alice, world.county, [wang], date=DAY, household=h, summary="甲", money="20000", students="1")
+    log(world.alice, world.county, [wang], date=DAY, household=h, summary="乙", money="800", goods_count="2",
+        goods_value="1500")  # fmt: skip
+    alice = client_for(world.alice)
+    html = alice.get(reverse("assistance:ledger")).content.decode()
+    totals = re.search(r'data-testid="ledger-totals">([^<]*)<', html)
+    assert totals and totals.group(1) == "合计捐资 20,800.00 元，资助学生 1 名，就业岗位 0 个"
+    assert "捐资 20,000.00元" in html and "捐资 800.00元" in html and "（1,500.00元）" in html
+    fragment = alice.get(reverse("assistance:ledger"), {"status": "rejected"}, headers={"HX-Request": "true"})
+    assert "合计捐资 0.00 元，资助学生 0 名" in fragment.content.decode()  # nothing: 0.00, not “None”
+    detail = alice.get(reverse("assistance:entry", args=[big.pk])).content.decode()
+    assert re.search(r'data-testid="q-money">20,000.00 元<', detail)
+    record = alice.get(reverse("assistance_figures:member", args=[wang])).content.decode()
+    member_totals = record.split('data-testid="member-totals">')[1].split("</div>")[0]
+    assert "捐资20,800.00元" in member_totals and "捐物折币1,500.00元" in member_totals
+    mine = client_for(world.member_user).get(reverse("assistance:mine")).content.decode()
+    assert "20,000.00元" in mine and "800.00元" in mine
 
 
 def symposium_post(ledger: dict[str, Any], rows: list[dict[str, str]]) -> dict[str, Any]:

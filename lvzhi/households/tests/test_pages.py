@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.templatetags.static import static
 from django.test import Client
 from django.urls import reverse
 
@@ -21,6 +22,7 @@ from lvzhi.core.identity import mask_id_number
 from lvzhi.households.completeness import refresh
 from lvzhi.households.models import Health, Household, HouseholdMember, ImportJob, JobStatus, Relation, Schooling
 from lvzhi.households.testing import HEADER, id_number, person_row
+from lvzhi.members.models import Membership
 from lvzhi.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +112,7 @@ def test_it_lists_the_register_with_a_bounded_number_of_queries(
     for n in range(1, 8):
         household(world, f"{n:03d}", village=f"村{n % 3}")
     client = client_for(world.alice)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):  # the same for 7 households or 7000
         response = client.get(reverse("households:list"))
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="household-row"') == 7
@@ -339,6 +341,44 @@ def test_the_menu_offers_the_register_to_office_and_leaders(world: World) -> Non
     assert reverse("households:import") in office and reverse("households:completeness") in office
     leader = client_for(world.leader).get(reverse("home")).content.decode()
     assert reverse("households:list") in leader and reverse("households:import") not in leader
+
+
+def test_the_members_menu_leads_to_their_paired_households_and_their_own_record(world: World) -> None:
+    paired = household(world, "001")
+    household(world, "002")
+    person = world.member.person
+    assistance_actions.pair(actor=world.alice, organisation=world.county, person=person, household=paired)
+    client = client_for(world.member_user)
+    home = client.get(reverse("home")).content.decode()
+    menu = home.split('data-bs-toggle="dropdown" aria-expanded="false">脱贫攻坚助推</a>')[1].split("</ul>")[0]
+    record = reverse("assistance_figures:member", args=[person.pk])
+    for url in (reverse("households:list"), record, reverse("assistance:mine"), reverse("needs:mine")):
+        assert f'href="{url}"' in menu, url
+    assert f'href="{reverse("households:import")}"' not in home  # the office's links are not theirs
+    assert f'href="{reverse("assistance_figures:page")}"' not in home
+
+    households = client.get(reverse("households:list"))
+    assert households.status_code == 200 and ">001<" in households.content.decode()
+    assert ">002<" not in households.content.decode()
+    mine = client.get(record)
+    assert mine.status_code == 200 and "委员助推档案 · 王建国" in mine.content.decode()
+    # Another member's record is not in the menu and answers 404.
+    ding = Membership.objects.get(organisation=world.county, person__name="丁一").person_id
+    assert client.get(reverse("assistance_figures:member", args=[ding])).status_code == 404
+
+
+def test_the_favicon_is_a_static_file_and_answers_at_the_site_root(world: World) -> None:
+    icon = Client().get("/favicon.ico")
+    assert icon.status_code == 200 and icon["Content-Type"] in ("image/vnd.microsoft.icon", "image/x-icon")
+    body = b"".join(icon.streaming_content)  # type: ignore[attr-defined]
+    assert body[:4] == b"\x00\x00\x01\x00" and "max-age" in icon["Cache-Control"]
+    page = client_for(world.alice).get(reverse("home")).content.decode()
+    for name in ("lvzhi/favicon.ico", "lvzhi/favicon.svg"):
+        url = static(name)
+        assert f'rel="icon" href="{url}"' in page
+        served = Client().get(url)  # by WhiteNoise, like the other assets
+        assert served.status_code == 200, url
+    assert b"<svg" in b"".join(Client().get(static("lvzhi/favicon.svg")).streaming_content)  # type: ignore[attr-defined]
 
 
 @pytest.mark.browser
