@@ -4,10 +4,18 @@ Loads 3,000,000 household members (about 860,000 households) and 1,000,000 confi
 entries (about 1.3 million member links) for a city and four counties, rebuilds the rollups
 once, then times `assistance_figures` (what the page and the command use: the rollups)
 against `live_figures` (the plain ORM aggregate over the ledger), for the city over its
-counties and for one county, from the start and for a quarter.
+counties and for one county, from the start and for a quarter; and `award_candidates` (the
+year-end ranking from `MemberTotal`) against `live_award_candidates` (the GROUP BY over the
+year's member links), each pair checked equal first. These come back as "cases".
+
+Last, a historic-ledger import of 5,000 entries into the loaded county through
+`save_confirmed_entries` (insert + the rollups moved by the new rows only), against the
+full rebuild of the county and the city that the import used to run after the same
+insert; the rebuild also checks that the incremental rollups were exactly right. That
+comparison is printed here (one line), the rest is returned.
 
 Rows are written with executemany on SQLite and binary COPY on PostgreSQL; the data are
-synthetic and deterministic (fixed seed). Returns the figures; prints nothing."""
+synthetic and deterministic (fixed seed)."""
 
 from __future__ import annotations
 
@@ -181,6 +189,14 @@ def load_world(n_people: int, n_entries: int, seed: int = 11) -> dict[str, Any]:
         insert_rows(Entry, entries)
         insert_rows(EntryMember, links)
         timings["load_ledger_s"] = time.perf_counter() - started
+        # The rows came with their ids: move PostgreSQL's sequences past them, so that rows
+        # saved later through the ORM (the bulk import below) get fresh ids.
+        from django.core.management.color import no_style
+
+        loaded = [Person, Membership, Household, HouseholdMember, Entry, EntryMember]
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), loaded):
+                cursor.execute(sql)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -196,7 +212,14 @@ def load_world(n_people: int, n_entries: int, seed: int = 11) -> dict[str, Any]:
 
 
 def bench_figures(n_people: int = 3_000_000, n_entries: int = 1_000_000) -> dict[str, Any]:
-    from lvzhi.assistance.figures import Filters, assistance_figures, live_figures
+    from lvzhi.assistance.figures import (
+        Filters,
+        assistance_figures,
+        award_candidates,
+        award_year,
+        live_award_candidates,
+        live_figures,
+    )
     from lvzhi.bench import _timeit
 
     world = load_world(n_people, n_entries)
@@ -222,6 +245,31 @@ def bench_figures(n_people: int = 3_000_000, n_entries: int = 1_000_000) -> dict
                 "participation_rate": fast["participation_rate"],
             }
         )
+    year = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    for label, f in {
+        "awards, city, 2025": Filters(world["city"], start=year[0], end=year[1]),
+        "awards, county, 2025": Filters(world["county"], start=year[0], end=year[1]),
+    }.items():
+        assert award_year(f) == 2025, label
+        ranking = award_candidates(f)
+        assert ranking == live_award_candidates(f) and len(ranking) == 20, label
+        results.append(
+            {
+                "case": label,
+                "rollups_s": _timeit(functools.partial(award_candidates, f), repeat=5),
+                "live_s": _timeit(functools.partial(live_award_candidates, f), repeat=2),
+                "top_entries": ranking[0]["entries"],
+                "top_money_yuan": ranking[0]["money_yuan"],
+            }
+        )
+    bulk = bench_bulk_import(world["county"])
+    before = bulk["insert_s"] + bulk["rebuild_s"]
+    print(
+        f"historic ledger import, {bulk['rows']:,} entries into a loaded county (a city of 4 counties): "
+        f"insert + rollups moved by the new rows (Lvzhi) {bulk['incremental_s']:.1f} s | insert "
+        f"{bulk['insert_s']:.1f} s + full rebuild of county and city {bulk['rebuild_s']:.1f} s | "
+        f"ratio {before / bulk['incremental_s']:.1f}x"
+    )
     return {
         "people": n_people,
         "entries": n_entries,
@@ -230,5 +278,122 @@ def bench_figures(n_people: int = 3_000_000, n_entries: int = 1_000_000) -> dict
         "load_ledger_s": world["load_ledger_s"],
         "rebuild_rollups_s": world["rebuild_rollups_s"],
         "cases": results,
+        "bulk_import": bulk,
         "city": world["city"],
     }
+
+
+# The rollup rows a rebuild must reproduce, as (table, columns, condition): empty rows
+# (everything taken away again) are left out, the rebuild never writes them.
+_SNAPSHOTS = (
+    (
+        "assistance_dailytotal",
+        "scope_id, campaign_key, day, entries, money_fen, goods_count, goods_value_fen, industry_households, "
+        "students, jobs, info_items, materials, key_matters",
+        "entries <> 0",
+    ),
+    (
+        "assistance_touchpair",
+        "scope_id, campaign_key, kind, day, prev_day, count, people",
+        "(count <> 0 OR people <> 0)",
+    ),
+    ("assistance_membertotal", "scope_id, campaign_key, year, person_id, entries, money_fen", "entries <> 0"),
+)
+
+
+def _import_items(county: Any, rows: int, rng: random.Random) -> list[tuple[dict[str, Any], list[int]]]:
+    """``rows`` validated ledger rows for the county: its households and members, its
+    campaign, days of 2025 (the days, members and households of the loaded ledger)."""
+    from lvzhi.assistance.models import Campaign
+    from lvzhi.households.models import Household
+    from lvzhi.members.models import Membership
+
+    persons = list(Membership.objects.filter(organisation=county).values_list("person_id", flat=True))
+    household_ids = list(Household.objects.filter(organisation=county).values_list("pk", flat=True))
+    campaign = Campaign.objects.get(code=f"{county.code}-ss")
+    chosen = Household.objects.in_bulk(rng.sample(household_ids, rows))
+    return [
+        (
+            {
+                "date": dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(365)),
+                "campaign": campaign,
+                "target": "household",
+                "household": household,
+                "summary": "历史台账",
+                "money": rng.choice((0, 100, 200, 500)),
+                "info_items": rng.randint(0, 2),
+            },
+            rng.sample(persons, 1 if rng.random() < 0.75 else 2),
+        )
+        for household in chosen.values()
+    ]
+
+
+def _insert_only(county: Any, items: list[tuple[dict[str, Any], list[int]]]) -> None:
+    """The insert of the bulk path as it was before (the rebuild came after it)."""
+    from lvzhi.assistance.actions import ENTRY_FIELDS
+    from lvzhi.assistance.models import Entry, EntryMember
+
+    entries = Entry.objects.bulk_create(
+        [
+            Entry(organisation=county, status="confirmed", source="import", **{k: d[k] for k in ENTRY_FIELDS if k in d})
+            for d, _persons in items
+        ],
+        batch_size=2000,
+    )
+    EntryMember.objects.bulk_create(
+        [
+            EntryMember(entry=e, person_id=p, date=e.date, counted=True)
+            for e, (_d, persons) in zip(entries, items, strict=True)
+            for p in persons
+        ],
+        batch_size=5000,
+    )
+
+
+def bench_bulk_import(county: Any, rows: int = 5000, seed: int = 23) -> dict[str, Any]:
+    """A historic ledger of ``rows`` entries into the county of a loaded ledger, both ways:
+
+    - `save_confirmed_entries`: the insert and the rollups moved by the new rows, timed;
+    - what the bulk path did before: the same insert, then the full rebuild of the county
+      and the city, timed apart (another file of the same size, in a savepoint rolled
+      back after). The rebuild comes first, right after the incremental import, and every
+      rollup row of those scopes must come out exactly as the import left it."""
+    from lvzhi.accounts.models import Role, User
+    from lvzhi.assistance import rollups
+    from lvzhi.assistance.imports import save_confirmed_entries
+
+    rng = random.Random(seed)
+    actor, _created = User.objects.get_or_create(username="bench-importer", role=Role.OFFICE, organisation=county)
+    items, other_items = _import_items(county, rows, rng), _import_items(county, rows, rng)
+    scopes = rollups.scopes_of(county)
+    ids = ", ".join(str(s.pk) for s in scopes)
+    with transaction.atomic():
+        started = time.perf_counter()
+        save_confirmed_entries(actor=actor, organisation=county, items=items, batch="bench-import")
+        incremental = time.perf_counter() - started
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for table, columns, condition in _SNAPSHOTS:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE bench_{table} AS SELECT {columns} FROM {table} "
+                    f"WHERE scope_id IN ({ids}) AND {condition}"
+                )
+        started = time.perf_counter()
+        rollups.rebuild(scopes, mobilisation=False)
+        rebuild = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            for table, columns, condition in _SNAPSHOTS:
+                now = f"SELECT {columns} FROM {table} WHERE scope_id IN ({ids}) AND {condition}"
+                for query in (
+                    f"{now} EXCEPT SELECT {columns} FROM bench_{table}",
+                    f"SELECT {columns} FROM bench_{table} EXCEPT {now}",
+                ):
+                    cursor.execute(f"SELECT COUNT(*) FROM ({query}) d")
+                    assert cursor.fetchone()[0] == 0, f"{table}: the incremental rollups differ from the rebuild"
+                cursor.execute(f"DROP TABLE bench_{table}")
+        started = time.perf_counter()
+        _insert_only(county, other_items)
+        insert = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return {"rows": rows, "incremental_s": incremental, "insert_s": insert, "rebuild_s": rebuild}

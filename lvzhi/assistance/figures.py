@@ -4,7 +4,9 @@ subtree, a campaign, a sector or working group, a period and a cut-off date.
 `assistance_figures` reads the rollups (a few indexed sums, whatever the size of the
 ledger); with a sector or working group it counts live, over that body's members only.
 `live_figures` counts everything from the ledger itself: the benchmark's alternative and
-the tests' oracle. Both return the same keys, each with its written definition."""
+the tests' oracle. Both return the same keys, each with its written definition. The
+year-end award ranking works the same way: `award_candidates` from the `MemberTotal`
+rollup when it holds exactly the period, `live_award_candidates` from the ledger."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from lvzhi.assistance.models import (
     ALL_CAMPAIGNS,
+    ALL_YEARS,
     NO_PREVIOUS,
     QUANTITIES,
     Campaign,
@@ -26,6 +30,7 @@ from lvzhi.assistance.models import (
     Entry,
     EntryMember,
     EntryStatus,
+    MemberTotal,
     Mobilisation,
     Need,
     Pairing,
@@ -324,26 +329,90 @@ def drill_households(f: Filters, key: str) -> QuerySet[Any]:
     return Household.objects.filter(pk__in=ids).select_related("township", "village").order_by("number")
 
 
-def award_candidates(f: Filters, limit: int = 20) -> list[dict[str, Any]]:
-    """Year-end awards (评先奖优): members ranked by confirmed entries, then money."""
-    from lvzhi.members.models import Person
+def award_year(f: Filters) -> int | None:
+    """The `MemberTotal` year (a calendar year, or ALL_YEARS) whose rows are exactly the
+    filter's period, or None. The year of the cut-off serves when the period's confirmed
+    entries and that year's are the same set: no counted day of the scope and campaign in
+    one and not the other (one indexed look at DailyTotal). That holds for the whole
+    year, for a year to date when nothing is dated after the cut-off, and for a later
+    start when nothing of that year comes before it; ALL_YEARS serves "since the start"
+    (or any period) likewise when nothing counted lies outside it. Anything else is
+    counted live."""
+    window = Q(day__lte=f.as_of) & (Q(day__gte=f.start) if f.start is not None else Q())
+    counted = DailyTotal.objects.filter(scope=f.organisation, campaign_key=f.campaign_key, entries__gt=0)
+    year = f.as_of.year
+    in_year = Q(day__gte=dt.date(year, 1, 1), day__lte=dt.date(year, 12, 31))
+    for bucket, misses in ((year, (in_year & ~window) | (window & ~in_year)), (ALL_YEARS, ~window)):
+        if not counted.filter(misses).exists():
+            return bucket
+    return None
 
+
+def award_candidates(f: Filters, limit: int = 20) -> list[dict[str, Any]]:
+    """Year-end awards (评先奖优): members ranked by confirmed entries, then money (then
+    person id, so that ties always come out the same). From `MemberTotal` through its
+    ranking index when `award_year` finds rows that are exactly the period; otherwise
+    counted live. Either way only members with an active seat in the committee's subtree
+    (or in the chosen sector or working group) rank, decided now, as live."""
+    year = award_year(f)
+    if year is None:
+        return live_award_candidates(f, limit)
+    rows = list(
+        MemberTotal.objects.filter(
+            scope=f.organisation,
+            campaign_key=f.campaign_key,
+            year=year,
+            entries__gt=0,
+            person_id__in=eligible_persons(f),
+        )
+        .order_by("-entries", "-money_fen", "person_id")
+        .values_list("person_id", "entries", "money_fen")[:limit]
+    )
+    households = _households_helped(f, [person_id for person_id, _n, _fen in rows])
+    return _candidates([(p, n, fen, households.get(p, 0)) for p, n, fen in rows])
+
+
+def _households_helped(f: Filters, person_ids: list[int]) -> dict[int, int]:
+    """Distinct households each of these (few) members helped in the period, from their own
+    entries: the member links' copies of the entry's status and date (`counted`, `date`)
+    keep the query on the member-link index, whatever the size of the committee's ledger.
+    A sector filter needs no more: the member's own entries all name a member of the
+    sector, the member."""
+    # "+ 0" keeps SQLite's planner off the entry's committee index (a scan of a county's
+    # whole ledger); the member-link index finds these members' few entries directly.
+    links = (
+        EntryMember.objects.alias(committee=F("entry__organisation_id") + 0)
+        .filter(person_id__in=person_ids, counted=True, date__lte=f.as_of)
+        .filter(committee__in=f.subtree_ids)
+    )
+    if f.start is not None:
+        links = links.filter(date__gte=f.start)
+    if f.campaign is not None:
+        links = links.filter(entry__campaign=f.campaign)
+    rows = links.values("person_id").annotate(n=Count("entry__household_id", distinct=True))
+    return {r["person_id"]: r["n"] for r in rows}
+
+
+def live_award_candidates(f: Filters, limit: int = 20) -> list[dict[str, Any]]:
+    """The same ranking, grouped live over the period's member links: the fallback, the
+    benchmark's alternative and the tests' oracle. Money is summed in fen, as the rollup
+    keeps it, so that equal sums tie on every database (SQLite sums decimals as floats)."""
+    money_fen = Sum(Cast(Round(F("entry__money") * 100), BigIntegerField()))
     rows = (
         EntryMember.objects.filter(entry__in=confirmed_entries(f), person_id__in=eligible_persons(f))
         .values("person_id")
-        .annotate(
-            n=Count("entry_id"), money=Sum("entry__money"), households=Count("entry__household_id", distinct=True)
-        )
-        .order_by("-n", "-money", "person_id")[:limit]
+        .annotate(n=Count("entry_id"), fen=money_fen, households=Count("entry__household_id", distinct=True))
+        .order_by("-n", "-fen", "person_id")[:limit]
     )
-    names = dict(Person.objects.filter(pk__in=[r["person_id"] for r in rows]).values_list("pk", "name"))
+    return _candidates([(r["person_id"], r["n"], r["fen"] or 0, r["households"]) for r in rows])
+
+
+def _candidates(rows: list[tuple[int, int, int, int]]) -> list[dict[str, Any]]:
+    """(person, entries, money in fen, households) -> the rows the page and the report show."""
+    from lvzhi.members.models import Person
+
+    names = dict(Person.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "name"))
     return [
-        {
-            "person_id": r["person_id"],
-            "name": names.get(r["person_id"], ""),
-            "entries": r["n"],
-            "money_yuan": float(r["money"] or 0),
-            "households": r["households"],
-        }
-        for r in rows
+        {"person_id": p, "name": names.get(p, ""), "entries": n, "money_yuan": _yuan(fen), "households": households}
+        for p, n, fen, households in rows
     ]

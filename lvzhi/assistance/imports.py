@@ -4,8 +4,8 @@
   Members are named as clerks write them: names (several separated by 、) plus, where a name
   repeats in the roster, a phone, ID number or member code in 区分信息; an ambiguous or
   unknown name is a row error, never a guess. Households by 户编号 within the committee's
-  counties. Large files are saved in bulk and the rollups of the committee and the
-  committees above it are rebuilt once; small ones go through the action row by row.
+  counties. Large files are saved in bulk and the rollups moved by the new rows only
+  (`save_confirmed_entries`); small ones go through the action row by row.
 - `pairings`: 结对 of members with households, through `actions.pair`.
 """
 
@@ -34,7 +34,7 @@ from lvzhi.core.importing import Importer, ImportReport, Outcome, register
 from lvzhi.core.text import clean, clean_compact
 from lvzhi.members.validation import Field
 
-BULK_THRESHOLD = 200  # rows; above this the entries are bulk-inserted and the rollups rebuilt
+BULK_THRESHOLD = 200  # rows; above this the entries are bulk-inserted and the rollups moved in bulk
 
 LEDGER_FIELDS: list[Field] = [
     Field("date", gettext_noop("日期"), True, ("帮扶日期", "时间"), "2018-11-20"),
@@ -208,13 +208,21 @@ def save_confirmed_entries(
     source: str = Source.IMPORT,
     note: str = "",
 ) -> list[Entry]:
-    """Historic ledgers in bulk: entries (validated by the caller) saved as confirmed, then
-    the rollups of the committee and those above it rebuilt once, and one audit record."""
+    """Historic ledgers in bulk: entries (validated by the caller) saved as confirmed, with
+    one audit record. The rollups of the committee and those above it move by the new rows
+    only, in the same transaction: the touch pairs of the members and households the file
+    names are read as they stand, the rows inserted, and those subjects' pairs moved from
+    what they were to what they are (`rollups.Retouch`); the sums are added from the rows
+    themselves (`rollups.apply_entries`). Mobilisation comes from pledges, pairings and
+    needs, never from the ledger, so an import leaves it as it is."""
     from django.utils import timezone
 
     from lvzhi.audit.log import record
 
     actions.require_manage(actor, organisation)
+    members = {p for _data, persons in items for p in persons}
+    households = {data["household"].pk for data, _persons in items if data.get("household") is not None}
+    touches = rollups.Retouch(organisation, members=members, households=households)  # as they stand
     now = timezone.now()
     entries = Entry.objects.bulk_create(
         [
@@ -240,7 +248,9 @@ def save_confirmed_entries(
         ],
         batch_size=5000,
     )
-    rollups.rebuild(rollups.scopes_of(organisation), mobilisation=False)
+    saved = [(entry, persons) for entry, (_data, persons) in zip(entries, items, strict=True)]
+    touches.add(saved)
+    rollups.apply_entries(organisation, saved)
     record(
         actor=actor,
         action="assistance.entry.import",

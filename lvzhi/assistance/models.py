@@ -3,12 +3,14 @@ data, `templates.py`), pledges (认领), pairings of members with households (�
 (需求) matched to members, the ledger (助推台账) and demonstration sites (助推示范点).
 
 The ledger is built for a province (a million entries): the figures never aggregate the
-entries live. The actions keep three rollups up to date (`rollups.py`):
+entries live. The actions keep four rollups up to date (`rollups.py`):
 
 - `DailyTotal`: the sums (money, goods, students...) per committee scope, campaign and day;
 - `TouchPair`: the distinct members and households touched, stored as (day, previous day)
   pairs so that "distinct in any window [from, to]" is a sum over the window's rows;
-- `Mobilisation`: the first day each member pledged or was assigned, per scope and campaign.
+- `Mobilisation`: the first day each member pledged or was assigned, per scope and campaign;
+- `MemberTotal`: each member's confirmed entries and money per scope, campaign and year (and
+  for all years), ranked by an index for the year-end awards (评先奖优).
 
 A scope is a committee and every committee above it: an entry of a county counts for the
 county and for the city, each with its own distinct counts, so a city never counts twice a
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from lvzhi.accounts.models import User
 
 ALL_CAMPAIGNS = 0  # campaign_key of the rollup rows that count every campaign
+ALL_YEARS = 0  # year of the `MemberTotal` rows that count every year
 NO_PREVIOUS = dt.date(1900, 1, 1)  # prev_day of a first touch (NULL would not be unique on PostgreSQL)
 
 
@@ -467,6 +470,35 @@ class Mobilisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope_id}/{self.campaign_key}/{self.person_id}"
+
+
+class MemberTotal(models.Model):
+    """Rollup for the award ranking: a member's confirmed entries and money (in fen) in a
+    scope, per campaign (0 = all) and calendar year (0 = all years). Every member named on
+    an entry of the scope has a row, seated there or not: who counts as a member of the
+    scope is decided when the ranking is read, exactly as the live query decides it, so a
+    seat that ends or starts never leaves the rollup stale. The index walks the rows in
+    ranking order, so the top 20 are read without sorting every member of a province."""
+
+    scope = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    campaign_key = models.BigIntegerField()
+    year = models.IntegerField()
+    person = models.ForeignKey("members.Person", on_delete=models.CASCADE, related_name="+")
+    entries = models.IntegerField(default=0)
+    money_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "campaign_key", "year", "person"], name="member_total_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["scope", "campaign_key", "year", "-entries", "-money_fen", "person"], name="member_total_rank"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope_id}/{self.campaign_key}/{self.year}/{self.person_id}"
 
 
 class Showcase(models.Model):

@@ -266,8 +266,9 @@ def _results(sel: Selection) -> dict[str, Any]:
 
 @login_required
 def candidates(request: HttpRequest) -> HttpResponse:
-    """年度评先奖优候选, fetched by the page after it loads: counted live over the period's
-    confirmed entries (a member's rank has no rollup), so kept off the page's own request."""
+    """年度评先奖优候选, fetched by the page after it loads: read from the per-member rollup
+    when the period covers whole years or up to the last entry, counted live otherwise, so
+    kept off the page's own request."""
     f = selection(request).filters
     rows = [{**r, "money_wan": report.wan(r["money_yuan"])} for r in award_candidates(f)]
     return render(request, "assistance/figures/_candidates.html", {"candidates": rows})

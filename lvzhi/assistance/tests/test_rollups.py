@@ -1,5 +1,6 @@
 """The rollups against hand-counted data and against the live aggregate, through every
-action that moves them (confirm, office edit, delete), and the bulk rebuild."""
+action that moves them (confirm, office edit, delete, pledge, pairing, need assignment),
+a bulk import of a historic ledger, and the bulk rebuild."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ import random
 
 import pytest
 
-from lvzhi.assistance import actions, rollups
-from lvzhi.assistance.figures import Filters, assistance_figures, live_figures
-from lvzhi.assistance.models import DailyTotal, Mobilisation, TouchPair
+from lvzhi.assistance import actions, needs, rollups
+from lvzhi.assistance.figures import (
+    Filters,
+    assistance_figures,
+    award_candidates,
+    award_year,
+    live_award_candidates,
+    live_figures,
+)
+from lvzhi.assistance.imports import BULK_THRESHOLD, save_confirmed_entries
+from lvzhi.assistance.models import DailyTotal, MemberTotal, Mobilisation, NeedKind, TouchPair
 from lvzhi.assistance.testing import campaign, entry_data, log, make_household
 from lvzhi.members.models import Membership
 from lvzhi.testing import World, add_member, member_data
@@ -32,7 +41,10 @@ def _rollup_rows() -> tuple[list[tuple], ...]:
         "scope_id", "campaign_key", "kind", "day", "prev_day", "count", "people"
     )
     first = Mobilisation.objects.values_list("scope_id", "campaign_key", "person_id", "first_day")
-    return sorted(daily), sorted(pairs), sorted(first)
+    ranks = MemberTotal.objects.exclude(entries=0).values_list(
+        "scope_id", "campaign_key", "year", "person_id", "entries", "money_fen"
+    )
+    return sorted(daily), sorted(pairs), sorted(first), sorted(ranks)
 
 
 def _comparable(figures: dict) -> dict:
@@ -246,3 +258,129 @@ def test_mobilisation_counts_pledges_and_pairings(world: World) -> None:
     assert _comparable(assistance_figures(Filters(world.county, c, None, D("2018-12-31")))) == _comparable(
         live_figures(Filters(world.county, c, None, D("2018-12-31")))
     )
+
+
+@pytest.mark.django_db
+def test_set_based_mobilisation_equals_the_per_person_refresh(world: World) -> None:
+    """Pledges count for their campaign; pairings and need assignments for every campaign
+    launched at or above their committee that ran that day, and only members of the scope."""
+    from lvzhi.members.models import Person
+
+    people = _persons(world)
+    wang, ding = Person.objects.get(pk=people["王建国"]), Person.objects.get(pk=people["丁一"])
+    c1 = campaign(world.alice, world.county, start="2018-01-01")
+    c2 = campaign(world.carol, world.city, template="bairi-huizhan", start="2018-06-01")  # to 2018-09-08
+    c3 = campaign(world.charlie, world.other_county, start="2018-01-01")  # another county's: never theirs
+    h1, h2 = make_household(world.county, "001"), make_household(world.county, "002")
+    actions.pledge(actor=world.alice, campaign=c2, person=ding, organisation=world.county, pledged_on=D("2018-06-20"))
+    actions.pair(actor=world.alice, organisation=world.county, person=wang, household=h1, started_on=D("2018-07-01"))
+    actions.pair(actor=world.alice, organisation=world.county, person=ding, household=h2, started_on=D("2018-03-01"))
+    zhou = add_member(world.carol, world.city, member_data("周城", "53030019800115991")).person
+    actions.pair(actor=world.carol, organisation=world.city, person=zhou, household=h2, started_on=D("2018-08-01"))
+    need = needs.record_need(
+        actor=world.alice, household=h2, kind=NeedKind.SCHOOL, description="孩子上学缺学费", recorded_on=D("2018-01-05")
+    )
+    needs.assign_need(actor=world.alice, need=need, person=wang, version=need.version, day=D("2018-02-01"))
+    incremental = _rollup_rows()[2]
+    rollups.rebuild()
+    assert _rollup_rows()[2] == incremental
+
+    county, city = world.county.pk, world.city.pk
+    first = {(s, ck, p): day for s, ck, p, day in incremental}
+    assert first[(county, 0, wang.pk)] == D("2018-02-01")  # the need assignment
+    assert first[(county, c1.pk, wang.pk)] == D("2018-02-01")  # c1 was running
+    assert first[(county, c2.pk, wang.pk)] == D("2018-07-01")  # the pairing, inside 百日会战
+    assert first[(city, c2.pk, ding.pk)] == D("2018-06-20")  # the pledge
+    assert (city, 0, ding.pk) in first  # the city counts its counties' members
+    assert (city, 0, zhou.pk) in first and (county, 0, zhou.pk) not in first  # no county seat
+    assert not any(ck == c3.pk for _s, ck, _p in first)
+    for camp in (None, c1, c2):
+        f = Filters(world.county, camp, None, D("2018-12-31"))
+        assert _comparable(assistance_figures(f)) == _comparable(live_figures(f))
+
+
+def _bulk_items(
+    world: World, rng: random.Random, persons: list[int], households: list[object], campaigns: list[object], n: int
+) -> list[tuple[dict, list[int]]]:
+    items = []
+    for i in range(n):
+        c = rng.choice([*campaigns, None])
+        start = c.start_date if c is not None else D("2018-01-01")  # type: ignore[attr-defined]
+        household = rng.choice([*households, None])
+        data = entry_data(
+            world.county,
+            campaign=c,
+            date=(start + dt.timedelta(days=rng.randint(0, 90))).isoformat(),
+            household=household,
+            target="household" if household else "general",
+            money=f"{rng.randint(0, 300)}.{rng.randint(0, 99):02d}",
+            info_items=str(rng.randint(0, 3)),
+            summary=f"历史台账第{i}行",
+        )
+        items.append((data, rng.sample(persons, rng.randint(1, 2))))
+    return items
+
+
+@pytest.mark.django_db
+def test_bulk_import_moves_the_rollups_like_a_rebuild(world: World) -> None:
+    rng = random.Random(11)
+    for i in range(6):
+        add_member(world.alice, world.county, member_data(f"委员{i}", f"53032519800115{i:02d}1"))
+    city_only = add_member(world.carol, world.city, member_data("周城", "53030019800115991")).person_id
+    people = list(_persons(world).values())
+    c1 = campaign(world.alice, world.county, start="2018-01-01")
+    c2 = campaign(world.carol, world.city, template="bairi-huizhan", start="2018-06-01")
+    old_households = [make_household(world.county, f"{i:03d}", size=rng.randint(1, 6)) for i in range(5)]
+    # The ledger as it stands: entries through the actions, one edited, one deleted.
+    logged = [
+        log(
+            world.alice,
+            world.county,
+            rng.sample(people, rng.randint(1, 2)),
+            campaign=c,
+            date=(c.start_date + dt.timedelta(days=rng.randint(0, 90))).isoformat(),
+            household=rng.choice(old_households),
+            money=str(rng.randint(1, 200)),
+        )
+        for c in [c1, c2] * 15
+    ]
+    actions.delete_entry(actor=world.alice, entry=logged[0], version=logged[0].version)
+    actions.pair(
+        actor=world.alice,
+        organisation=world.county,
+        person=world.member.person,
+        household=old_households[0],
+        started_on=D("2018-02-01"),
+    )
+    untouched = make_household(world.county, "099", size=5)  # helped before, not named in the file
+    log(world.alice, world.county, [people[0]], date="2018-02-02", household=untouched, money="1")
+
+    mobilised = _rollup_rows()[2]
+    assert mobilised
+
+    # The file: existing and new households, county members and a city member, same days.
+    new_households = [make_household(world.county, f"1{i:02d}", size=rng.randint(1, 6)) for i in range(5)]
+    items = _bulk_items(
+        world, rng, [*people, city_only], [*old_households, *new_households], [c1, c2], BULK_THRESHOLD + 40
+    )
+    entries = save_confirmed_entries(actor=world.alice, organisation=world.county, items=items, batch="导入：旧台账")
+    assert len(entries) == BULK_THRESHOLD + 40
+
+    windows = [(None, D("2018-12-31")), (D("2018-03-01"), D("2018-06-30")), (D("2018-06-15"), D("2018-06-15"))]
+    for org in (world.county, world.city):
+        for camp in (None, c1, c2):
+            for start, end in windows:
+                f = Filters(org, camp, start, end)
+                assert _comparable(assistance_figures(f)) == _comparable(live_figures(f)), (org, camp, start, end)
+            year = Filters(org, camp, D("2018-01-01"), D("2018-12-31"))
+            assert award_year(year) == 2018
+            assert award_candidates(year) == live_award_candidates(year)
+    city_year = award_candidates(Filters(world.city, None, D("2018-01-01"), D("2018-12-31")), limit=50)
+    assert city_only in {r["person_id"] for r in city_year}
+
+    imported = _rollup_rows()
+    rollups.rebuild()
+    assert _rollup_rows() == imported
+    daily, pairs, first, ranks = imported
+    assert len(daily) > 100 and len(pairs) > 100 and len(ranks) > 20
+    assert first == mobilised  # entries never mobilise: the import left it alone
