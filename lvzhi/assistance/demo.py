@@ -127,9 +127,13 @@ def build_assistance_demo(
                         capacity=rng.randint(1, 3), source=Source.OFFICE,
                     )  # fmt: skip
                     totals["pledges"] += 1
-        # Pairings: about half the members pair with one to three households.
-        for seat in rng.sample(seats, len(seats) // 2):
-            for paired in rng.sample(households, rng.randint(1, 3)):
+        # Pairings: about half the members pair with one to three households; the county's
+        # demo member (dcx_member…) always has two, to open on a phone.
+        pairing = rng.sample(seats, len(seats) // 2)
+        demo_user = User.objects.filter(role=Role.MEMBER, username=f"{county.code}_member").first()
+        demo_seat = next((s for s in seats if demo_user and s.person_id == demo_user.person_id), None)
+        for seat in pairing + ([demo_seat] if demo_seat and demo_seat not in pairing else []):
+            for paired in rng.sample(households, 2 if seat is demo_seat else rng.randint(1, 3)):
                 actions.pair(
                     actor=office, organisation=county, person=seat.person, household=paired,
                     started_on=campaign.start_date + dt.timedelta(days=rng.randint(0, 60)),

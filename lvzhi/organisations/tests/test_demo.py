@@ -109,6 +109,9 @@ class TestSeededDemo:
             assert Household.objects.filter(organisation=county).count() > 2000
             assert Household.objects.filter(organisation=county, problem_count__gt=0).exists()
             assert Pairing.objects.filter(organisation=county).count() > 50
+            # The demo member has households of their own to open on a phone.
+            member = User.objects.get(username=f"{code}_member")
+            assert Pairing.objects.filter(organisation=county, person_id=member.person_id).count() >= 2
             assert Need.objects.filter(organisation=county).exists()
             assert DemoSite.objects.filter(organisation=county).exists()
             names = set(Campaign.objects.filter(entries__organisation=county).values_list("name", flat=True))
