@@ -111,6 +111,7 @@ class TestSeededDemo:
             assert Pairing.objects.filter(organisation=county).count() > 50
             # The demo member has households of their own to open on a phone.
             member = User.objects.get(username=f"{code}_member")
+            assert member.person_id is not None
             assert Pairing.objects.filter(organisation=county, person_id=member.person_id).count() >= 2
             assert Need.objects.filter(organisation=county).exists()
             assert DemoSite.objects.filter(organisation=county).exists()
