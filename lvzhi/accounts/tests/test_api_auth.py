@@ -181,6 +181,10 @@ def test_it_answers_every_error_in_chinese_json(world: World) -> None:
     missing = client.get("/api/v1/no-such-thing", headers=bearer(token))
     assert (missing.status_code, missing.json()) == (404, {"detail": "对象不存在"})
 
+    wrong_method = client.delete("/api/v1/assistance/figures", headers=bearer(token))
+    assert wrong_method.status_code == 405 and wrong_method["Allow"] == "GET"
+    assert wrong_method.json() == {"detail": "此地址不支持DELETE请求，可用：GET（查询）"}
+
     bad_json = client.post("/api/v1/members", "{not json", content_type="application/json", headers=bearer(token))
     assert bad_json.status_code == 400
     assert bad_json.json()["detail"] == "请求体不是有效的JSON"
