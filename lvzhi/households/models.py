@@ -150,7 +150,9 @@ class Household(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.head_name}"
+        # The number only: this text is stored in the audit log and shown to whoever reads
+        # it, and the head's name is personal data (see lvzhi.core.masking).
+        return f"户编号{self.number}"
 
     @property
     def problem_list(self) -> list[str]:
