@@ -273,16 +273,6 @@ class In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-NEED_NOT_FOUND = "帮扶需求不存在"
-
-
-def _need(user: User, pk: int) -> Need:
-    need = needs.visible_needs(user).select_related("organisation").filter(pk=pk).first()
-    if need is None:
-        raise NotFound(NEED_NOT_FOUND)
-    return need
-
-
 def _need_row(n: Need, privacy: HouseholdPrivacy) -> dict[str, Any]:
     """A list row. Needs ``organisation``, ``household__township``/``__village`` and ``person``."""
     household = n.household
@@ -466,7 +456,7 @@ class NeedEditIn(In):
 def edit_need(request: HttpRequest, need_id: int, payload: NeedEditIn) -> dict[str, Any]:
     """只改提交了的字段：需求类别、紧急程度、需求描述。"""
     user = _user(request)
-    need = _need(user, need_id)
+    need = needs.get_need_for(user, need_id)
     errors: dict[str, str] = {}
     data: dict[str, Any] = {}
     if payload.kind is not None:
@@ -521,7 +511,7 @@ def _person(person_id: int | None) -> Person:
 def change_status(request: HttpRequest, need_id: int, payload: StatusIn) -> dict[str, Any]:
     """已对接、已解决（对接委员本人或机关）、已关闭、重新打开；不允许的起始状态返回400及原因。"""
     user = _user(request)
-    need = _need(user, need_id)
+    need = needs.get_need_for(user, need_id)
     action = STATUS_ACTIONS.get(payload.status.strip())
     if action is None:
         raise Invalid({"status": "状态应为：matched（已对接）、met（已解决）、closed（已关闭）或 reopen（重新打开）"})
@@ -545,7 +535,7 @@ class AssignIn(In):
 def assign(request: HttpRequest, need_id: int, payload: AssignIn) -> dict[str, Any]:
     """把需求交给本县或上级政协的在任委员（已对接的可改派），记下匹配得分和理由并通知委员。"""
     user = _user(request)
-    need = _need(user, need_id)
+    need = needs.get_need_for(user, need_id)
     needs.assign_need(actor=user, need=need, person=_person(payload.person), version=payload.version)
     return _need_detail(user, need_id)
 

@@ -329,28 +329,6 @@ def _import_items(county: Any, rows: int, rng: random.Random) -> list[tuple[dict
     ]
 
 
-def _insert_only(county: Any, items: list[tuple[dict[str, Any], list[int]]]) -> None:
-    """The insert of the bulk path as it was before (the rebuild came after it)."""
-    from lvzhi.assistance.actions import ENTRY_FIELDS
-    from lvzhi.assistance.models import Entry, EntryMember
-
-    entries = Entry.objects.bulk_create(
-        [
-            Entry(organisation=county, status="confirmed", source="import", **{k: d[k] for k in ENTRY_FIELDS if k in d})
-            for d, _persons in items
-        ],
-        batch_size=2000,
-    )
-    EntryMember.objects.bulk_create(
-        [
-            EntryMember(entry=e, person_id=p, date=e.date, counted=True)
-            for e, (_d, persons) in zip(entries, items, strict=True)
-            for p in persons
-        ],
-        batch_size=5000,
-    )
-
-
 def bench_bulk_import(county: Any, rows: int = 5000, seed: int = 23) -> dict[str, Any]:
     """A historic ledger of ``rows`` entries into the county of a loaded ledger, both ways:
 
@@ -361,7 +339,8 @@ def bench_bulk_import(county: Any, rows: int = 5000, seed: int = 23) -> dict[str
       rollup row of those scopes must come out exactly as the import left it."""
     from lvzhi.accounts.models import Role, User
     from lvzhi.assistance import rollups
-    from lvzhi.assistance.imports import save_confirmed_entries
+    from lvzhi.assistance.imports import insert_confirmed, save_confirmed_entries
+    from lvzhi.assistance.models import Source
 
     rng = random.Random(seed)
     actor, _created = User.objects.get_or_create(username="bench-importer", role=Role.OFFICE, organisation=county)
@@ -393,7 +372,7 @@ def bench_bulk_import(county: Any, rows: int = 5000, seed: int = 23) -> dict[str
                     assert cursor.fetchone()[0] == 0, f"{table}: the incremental rollups differ from the rebuild"
                 cursor.execute(f"DROP TABLE bench_{table}")
         started = time.perf_counter()
-        _insert_only(county, other_items)
+        insert_confirmed(actor, county, other_items, "bench-insert", Source.IMPORT)
         insert = time.perf_counter() - started
         transaction.set_rollback(True)
     return {"rows": rows, "incremental_s": incremental, "insert_s": insert, "rebuild_s": rebuild}

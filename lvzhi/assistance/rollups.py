@@ -187,19 +187,12 @@ def apply_entry(entry: Entry, sign: int) -> None:
         raise ValueError("sign must be +1 or -1")
     persons = list(EntryMember.objects.filter(entry=entry).values_list("person_id", flat=True))
     household_size = entry.household.size if entry.household_id else 0  # type: ignore[union-attr]
-    amounts = [sign * a for a in _entry_amounts(entry)]
+    scopes = scopes_of(entry.organisation)
+    apply_entries(entry.organisation, [(entry, persons)], sign, scopes=scopes)  # the sums
     with connection.cursor() as cursor:
-        for scope in scopes_of(entry.organisation):
+        for scope in scopes:
             eligible = [p for p in persons if _eligible(p, scope)]
             for ck in _campaign_keys(entry.campaign_id):
-                _upsert_rows(cursor, DailyTotal, _DAILY_KEYS, SUM_FIELDS, [[scope.pk, ck, entry.date, *amounts]])
-                _upsert_rows(
-                    cursor,
-                    MemberTotal,
-                    _MEMBER_KEYS,
-                    _MEMBER_SUMS,
-                    [[scope.pk, ck, year, p, sign, amounts[1]] for year in _years(entry.date) for p in persons],
-                )
                 for person_id in eligible:
                     days = _other_days(entry, TouchKind.MEMBER, person_id, scope, ck)
                     _touch(cursor, (scope.pk, ck, TouchKind.MEMBER), days, entry.date, sign, 0)
@@ -211,15 +204,21 @@ def apply_entry(entry: Entry, sign: int) -> None:
 # -- bulk imports: deltas of the new rows only ------------------------------------------------
 
 
-def apply_entries(organisation: Organisation, rows: Sequence[tuple[Entry, Sequence[int]]]) -> None:
-    """Add confirmed entries saved in bulk (all of ``organisation``, with their members) to
-    the sums of every scope above them: DailyTotal and MemberTotal, grouped here first so
-    that each rollup row moves once, in a few multi-row upserts. The touch pairs are not
-    sums: see `Retouch`."""
+def apply_entries(
+    organisation: Organisation,
+    rows: Sequence[tuple[Entry, Sequence[int]]],
+    sign: int = 1,
+    *,
+    scopes: Sequence[Organisation] | None = None,
+) -> None:
+    """Add (+1) or take away (-1) confirmed entries (all of ``organisation``, with their
+    members) in the sums of every scope above them: DailyTotal and MemberTotal, grouped
+    here first so that each rollup row moves once, in a few multi-row upserts. One entry
+    (`apply_entry`) or a bulk import alike. The touch pairs are not sums: see `Retouch`."""
     daily: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0] * len(SUM_FIELDS))
     members: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0])
     for entry, persons in rows:
-        amounts = _entry_amounts(entry)
+        amounts = [sign * a for a in _entry_amounts(entry)]
         for ck in _campaign_keys(entry.campaign_id):
             totals = daily[(ck, entry.date)]
             for i, amount in enumerate(amounts):
@@ -227,10 +226,10 @@ def apply_entries(organisation: Organisation, rows: Sequence[tuple[Entry, Sequen
             for year in _years(entry.date):
                 for person_id in persons:
                     sums = members[(ck, year, person_id)]
-                    sums[0] += 1
+                    sums[0] += sign
                     sums[1] += amounts[1]
     with connection.cursor() as cursor:
-        for scope in scopes_of(organisation):
+        for scope in scopes_of(organisation) if scopes is None else scopes:
             _upsert_rows(
                 cursor, DailyTotal, _DAILY_KEYS, SUM_FIELDS, [[scope.pk, *key, *sums] for key, sums in daily.items()]
             )
@@ -302,13 +301,9 @@ class Retouch:
             if entry.household_id:
                 touches.append((TouchKind.HOUSEHOLD.value, entry.household_id, *place))
         with connection.cursor() as cursor:
-            for start in range(0, len(touches), _ROWS_PER_UPSERT):
-                batch = touches[start : start + _ROWS_PER_UPSERT]
-                cursor.execute(
-                    f"INSERT INTO {_STAGE} (kind, subj, camp, day, org_id, added) VALUES "
-                    + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch)),
-                    [value for touch in batch for value in touch],
-                )
+            cursor.executemany(
+                f"INSERT INTO {_STAGE} (kind, subj, camp, day, org_id, added) VALUES (%s, %s, %s, %s, %s, %s)", touches
+            )
             if connection.vendor == "postgresql":
                 # Autovacuum never sees temporary tables: without statistics the planner
                 # takes this one for a row or two and loops over it.

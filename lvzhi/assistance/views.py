@@ -5,12 +5,10 @@ scope answers 404, exactly like a missing object). HTMX requests get small fragm
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,9 +19,6 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from lvzhi.accounts.models import Role, User
 from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
@@ -53,7 +48,8 @@ from lvzhi.assistance.validation import (
 from lvzhi.audit.models import AuditEntry
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import ActionError, Conflict, Forbidden, Invalid, NotFound
-from lvzhi.core.http import action_errors, is_htmx
+from lvzhi.core.excel import write_sheet
+from lvzhi.core.http import action_errors, attachment, is_htmx
 from lvzhi.core.masking import HouseholdPrivacy
 from lvzhi.core.templatetags.lvzhi import yuan
 from lvzhi.core.text import clean, clean_compact
@@ -426,7 +422,7 @@ def households(request: HttpRequest) -> HttpResponse:
         found = list(
             Household.objects.visible_to(user)
             .filter(organisation__path__startswith=org.path)
-            .filter(Q(number__startswith=q) | Q(head_name__contains=q, organisation_id__in=privacy.committees))
+            .filter(privacy.search(q))
             .select_related("village")
             .order_by("number")[:20]
         )
@@ -681,35 +677,11 @@ def _ledger_rows(entries: EntryQuerySet) -> Any:
         ]
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_response(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> HttpResponse:
-    """One streamed (write-only) sheet with a bold, frozen header row, as a download: the
-    ledger's, the needs list's and the figures' drill-down exports. Amounts stay numbers."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    cells = []
-    for text in header:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    ws.append(cells)
-    for row in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 @login_required
 def ledger_export(request: HttpRequest) -> HttpResponse:
     """Exactly the filtered ledger (all pages) as .xlsx; names of members, no personal data."""
     entries = _ledger(_user(request), _ledger_form(request))
-    return xlsx_response("助推台账", EXPORT_HEADERS, _ledger_rows(entries), "助推台账.xlsx")
+    return attachment(write_sheet("助推台账", EXPORT_HEADERS, _ledger_rows(entries)), "助推台账.xlsx")
 
 
 # ---------------------------------------------------------------------------------------

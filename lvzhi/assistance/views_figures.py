@@ -14,7 +14,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -58,16 +58,15 @@ from lvzhi.assistance.models import (
     Showcase,
 )
 from lvzhi.assistance.validation import MONEY_FIELDS
-from lvzhi.assistance.views import xlsx_response
 from lvzhi.core.errors import Conflict, Invalid
-from lvzhi.core.http import action_errors, is_htmx
+from lvzhi.core.excel import write_sheet
+from lvzhi.core.http import action_errors, attachment, is_htmx
 from lvzhi.core.masking import HouseholdPrivacy
 from lvzhi.core.templatetags.lvzhi import yuan
 from lvzhi.households.models import Household
 from lvzhi.members.models import Membership, Person
 from lvzhi.organisations.models import Body, BodyKind, Organisation
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PAGE_SIZE = 50
 
@@ -132,12 +131,6 @@ def quantities_text(values: Any) -> str:
         for field, label, unit in QUANTITIES
         if get(field)
     )
-
-
-def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 # -- the selection: committee, campaign, sector or working group, from, cut-off -------------
@@ -394,7 +387,7 @@ def drill_export(request: HttpRequest, key: str) -> HttpResponse:
     header, rows = _drill_sheet(kind, items, key, HouseholdPrivacy.for_request(request))
     label = _money_unit(LABELS.get(key, key))
     filename = f"{f.organisation.short_name}{label.split('（')[0]}明细（截至{f.as_of:%Y%m%d}）.xlsx"
-    return xlsx_response(label.split("（")[0][:31], header, rows, filename)
+    return attachment(write_sheet(label.split("（")[0][:31], header, rows), filename)
 
 
 # -- export and bulletin --------------------------------------------------------------------
@@ -458,7 +451,7 @@ def figures_workbook(sel: Selection) -> bytes:
 def figures_export(request: HttpRequest) -> HttpResponse:
     sel = selection(request)
     f = sel.filters
-    return _attachment(figures_workbook(sel), XLSX, f"{f.organisation.short_name}助推统计（截至{f.as_of:%Y%m%d}）.xlsx")
+    return attachment(figures_workbook(sel), f"{f.organisation.short_name}助推统计（截至{f.as_of:%Y%m%d}）.xlsx")
 
 
 @login_required
@@ -468,7 +461,7 @@ def bulletin(request: HttpRequest) -> HttpResponse:
     f = sel.filters
     quarter = report.quarter_of(f.as_of)[0]
     content = report.bulletin_docx(f.organisation, f.as_of, f.campaign)
-    return _attachment(content, DOCX, f"{f.organisation.short_name}{f.as_of.year}年第{quarter}季度助推行动通报.docx")
+    return attachment(content, f"{f.organisation.short_name}{f.as_of.year}年第{quarter}季度助推行动通报.docx", DOCX)
 
 
 # -- a member's record (委员助推档案) --------------------------------------------------------

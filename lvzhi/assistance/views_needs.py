@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lvzhi.accounts.models import Role, User
-from lvzhi.accounts.scoping import can_see_personal_data, managed_organisation_ids, organisation_ids_in_scope
+from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
 from lvzhi.assistance import needs as actions
 from lvzhi.assistance.matching import match_all, suggest
 from lvzhi.assistance.models import Need, NeedKind, NeedStatus, Urgency
-from lvzhi.assistance.views import xlsx_response
 from lvzhi.core.errors import ActionError, Conflict, Invalid
-from lvzhi.core.http import action_errors, is_htmx
+from lvzhi.core.excel import write_sheet
+from lvzhi.core.http import action_errors, attachment, is_htmx
 from lvzhi.core.masking import HouseholdPrivacy
 from lvzhi.organisations.models import Organisation
 
@@ -170,7 +170,7 @@ def need_export(request: HttpRequest) -> HttpResponse:
     _require_office(user)
     _f, parsed = _filters(request)
     rows = export_rows(actions.filtered_needs(user, parsed), HouseholdPrivacy.for_request(request))
-    return xlsx_response("帮扶需求", EXPORT_HEADERS, rows, f"帮扶需求{timezone.localdate():%Y%m%d}.xlsx")
+    return attachment(write_sheet("帮扶需求", EXPORT_HEADERS, rows), f"帮扶需求{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @login_required
@@ -235,7 +235,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_close": can_manage and need.status in actions.TRANSITIONS["close"],
             "can_reopen": can_manage and need.status in actions.TRANSITIONS["reopen"],
             "can_edit": can_manage and need.status in actions.TRANSITIONS["update"],
-            "show_personal": can_see_personal_data(user),
+            "phone_shown": HouseholdPrivacy.for_request(request).phone(need.household, need.household.phone),
             "reasons": [r for r in need.match_reasons.split("；") if r],
         },
     )

@@ -32,44 +32,36 @@ def insert_rows(model: Any, rows: Iterable[dict[str, Any]], *, with_pk: bool = T
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     defaults = _defaults(model, fields, constants)
     names = [f.attname for f in fields]
-    return _insert(model, fields, ([row[n] if n in row else defaults[n] for n in names] for row in rows))
-
-
-def insert_values(model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]], **constants: Any) -> int:
-    """Bulk insert rows given as tuples in the order of ``names`` (attnames), the cheapest
-    form for millions of rows; every other column but the primary key comes from
-    ``constants`` and then the fields' own defaults."""
-    by_name = {f.attname: f for f in model._meta.concrete_fields}
-    rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
-    defaults = _defaults(model, rest, constants)
-    tail = tuple(defaults[f.attname] for f in rest)
-    fields = [by_name[n] for n in names] + rest
-    return _insert(model, fields, ((*row, *tail) for row in rows) if tail else rows)
-
-
-def _insert(model: Any, fields: Sequence[Any], values: Iterable[Sequence[Any]]) -> int:
-    table = model._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    count = 0
+    values = ([row[n] if n in row else defaults[n] for n in names] for row in rows)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row_values in values:
-                    copy.write_row(row_values)
-                    count += 1
-            return count
-        raw = cursor.cursor  # sqlite3's cursor: one executemany per batch, "?" placeholders
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['?'] * len(fields))})"
-        batch: list[Sequence[Any]] = []
-        for row_values in values:
-            batch.append(row_values)
-            if len(batch) == 20000:
-                raw.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
+        return _write(cursor.cursor, connection.vendor, model._meta.db_table, _columns(fields), values)
+
+
+def _columns(fields: Sequence[Any]) -> list[str]:
+    return [connection.ops.quote_name(f.column) for f in fields]
+
+
+def _write(raw: Any, vendor: str, table: str, columns: Sequence[str], values: Iterable[Sequence[Any]]) -> int:
+    """Rows (in the order of ``columns``) through the driver's own cursor or connection:
+    binary COPY on PostgreSQL, executemany in batches on SQLite ("?" placeholders)."""
+    count = 0
+    if vendor == "postgresql":
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+                count += 1
+        return count
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
+    batch: list[Sequence[Any]] = []
+    for row in values:
+        batch.append(row)
+        if len(batch) == 20000:
             raw.executemany(sql, batch)
             count += len(batch)
+            batch = []
+    if batch:
+        raw.executemany(sql, batch)
+        count += len(batch)
     return count
 
 
@@ -99,15 +91,15 @@ def reserve_ids(model: Any, count: int) -> list[int]:
 class BackgroundInserter:
     """Bulk inserts on a second thread, in the caller's connection and transaction, so that
     writing overlaps preparing the next batch: SQLite lets go of the GIL while it writes
-    pages, PostgreSQL works in its own process. `put(model, names, rows, **constants)` queues
-    rows as `insert_values` takes them; the context manager waits for the writes on exit
-    and raises the first error. The caller must not use the connection until then."""
+    pages, PostgreSQL works in its own process. `put` queues rows; the context manager waits
+    for the writes on exit and raises the first error. The caller must not use the
+    connection until then."""
 
     def __init__(self) -> None:
         import queue
         import threading
 
-        self._queue: queue.Queue[tuple[str, str, list[Sequence[Any]]] | None] = queue.Queue(maxsize=3)
+        self._queue: queue.Queue[tuple[str, list[str], list[Sequence[Any]]] | None] = queue.Queue(maxsize=3)
         self._thread = threading.Thread(target=self._run, name="lvzhi-bulk-insert", daemon=True)
         self._error: BaseException | None = None
         self.count = 0
@@ -126,14 +118,15 @@ class BackgroundInserter:
             raise self._error
 
     def put(self, model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]], **constants: Any) -> None:
+        """Queue rows given as tuples in the order of ``names`` (attnames); every other column
+        but the primary key comes from ``constants`` and then the fields' own defaults."""
         if self._error is not None:
             raise self._error
         by_name = {f.attname: f for f in model._meta.concrete_fields}
         rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
         defaults = _defaults(model, rest, constants)
         tail = tuple(defaults[f.attname] for f in rest)
-        columns = ", ".join(connection.ops.quote_name(by_name[n].column) for n in names)
-        columns += "".join(", " + connection.ops.quote_name(f.column) for f in rest)
+        columns = _columns([*(by_name[n] for n in names), *rest])
         self._queue.put((model._meta.db_table, columns, [(*row, *tail) for row in rows] if tail else list(rows)))
 
     def _run(self) -> None:
@@ -142,14 +135,10 @@ class BackgroundInserter:
                 continue  # drain; the error is raised on exit
             table, columns, rows = item
             try:
-                if self._vendor == "postgresql":
-                    with self._raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                else:
-                    marks = ", ".join(["?"] * len(rows[0])) if rows else ""
-                    if rows:
-                        self._raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-                self.count += len(rows)
+                cursor = self._raw.cursor()
+                try:
+                    self.count += _write(cursor, self._vendor, table, columns, rows)
+                finally:
+                    cursor.close()
             except BaseException as exc:  # re-raised in the caller's thread
                 self._error = exc

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,38 @@ class TemplateColumn:
     example: str = ""
     text: bool = False  # keep as text in Excel (ID numbers, phones, codes with leading zeros)
     width: int = 14
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def write_sheet(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], wrap: int | None = None) -> bytes:
+    """An export: one streamed (write-only) sheet with a bold, frozen header row; amounts
+    stay numbers (Decimal written as a number); column ``wrap`` wraps its text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    cells = []
+    for text in header:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        values: list[Any] = [float(v) if isinstance(v, Decimal) else v for v in row]
+        if wrap is not None:
+            values[wrap] = WriteOnlyCell(sheet, value=values[wrap])
+            values[wrap].alignment = wrapped
+        sheet.append(values)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def write_template(

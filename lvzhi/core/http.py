@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from lvzhi.core.errors import Forbidden, NotFound
+from lvzhi.core.excel import XLSX
 
 
 def action_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -25,6 +26,15 @@ def action_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             raise PermissionDenied(exc.message) from None
 
     return wrapper
+
+
+def attachment(content: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:
+    """A download under its (Chinese) file name."""
+    from urllib.parse import quote
+
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import operator
 import re
 
@@ -20,6 +21,8 @@ def normalise_id_number(value: object) -> str:
     character, a real birth date) or raise IdentityError.
 
     Full-width digits and stray spaces are normalised and a final ``x`` becomes ``X``."""
+    if isinstance(value, str) and canonical_birth_date(value, dt.date.today()) is not None:
+        return value
     text = clean_compact(value).upper()
     if not text:
         raise IdentityError("身份证号码不能为空")
@@ -38,6 +41,30 @@ def normalise_id_number(value: object) -> str:
     if birth > dt.date.today():
         raise IdentityError("身份证号码中的出生日期晚于今天")
     return text
+
+
+_EARLIEST = dt.date(1900, 1, 1)
+
+
+@functools.lru_cache(maxsize=65536)
+def _date_of(digits: str) -> dt.date | None:
+    try:
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
+
+
+def canonical_birth_date(value: object, today: dt.date) -> dt.date | None:
+    """The birth date of an ID number already in canonical form (18 ASCII characters, the
+    check character right, a birth date from 1900 to ``today``); None for anything else,
+    which `normalise_id_number` then accepts after cleaning or explains. The short road
+    for imports of millions of rows: no cleaning, no regular expression."""
+    if type(value) is not str or len(value) != 18 or not value.isascii() or not value[:17].isdigit():
+        return None
+    birth = _date_of(value[6:14])
+    if birth is None or not _EARLIEST <= birth <= today or id_check_character(value[:17]) != value[17]:
+        return None
+    return birth
 
 
 def birth_date_from_id(id_number: str) -> dt.date:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from lvzhi.core.identity import mask_id_number, mask_mobile
 
 if TYPE_CHECKING:
+    from django.db.models import Q
     from django.http import HttpRequest
 
 HIDDEN = "***"
@@ -76,6 +77,13 @@ class HouseholdPrivacy:
             cached = cls.of(user) if user is not None else cls()
             setattr(request, _CACHE, cached)
         return cached
+
+    def search(self, text: str) -> Q:
+        """Households found by 户编号 (its start), or by the head's name where the name is
+        shown: a hidden name must not be confirmed by guessing it."""
+        from django.db.models import Q
+
+        return Q(number__startswith=text) | Q(head_name__contains=text, organisation_id__in=self.committees)
 
     def shows(self, household: InCommittee) -> bool:
         return household.organisation_id in self.committees

@@ -27,7 +27,7 @@ from lvzhi.accounts import scoping
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import Invalid
 from lvzhi.core.excel import TemplateColumn
-from lvzhi.core.identity import IdentityError, birth_date_from_id, id_check_character, normalise_id_number
+from lvzhi.core.identity import IdentityError, birth_date_from_id, canonical_birth_date, normalise_id_number
 from lvzhi.core.importing import Importer, ImportReport, Mode, RowError, register
 from lvzhi.core.numbers import parse_count, parse_money
 from lvzhi.core.text import clean, clean_compact
@@ -210,6 +210,28 @@ class _Household:
     heads: list[int] = field(default_factory=list)  # rows naming a 户主, valid or not
 
 
+def _outcome(value: object, parse: Callable[[object], Any]) -> tuple[Any, str]:
+    """(parsed value, "") or (None, the Chinese reason)."""
+    try:
+        return parse(value), ""
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _memoised(memo: dict[object, Any], value: object, compute: Callable[..., Any], *args: Any) -> Any:
+    """``memo[value]``, computed as ``compute(value, *args)`` on a miss and kept while the memo
+    holds fewer than MEMO_LIMIT values; an unhashable value is computed every time."""
+    try:
+        hit = memo.get(value)
+    except TypeError:
+        return compute(value, *args)
+    if hit is None:
+        hit = compute(value, *args)
+        if len(memo) < MEMO_LIMIT:
+            memo[value] = hit
+    return hit
+
+
 @dataclass
 class _Pass:
     """What validating the rows found: households by number, the first row of each ID number
@@ -362,7 +384,7 @@ class HouseholdLoader:
         self._repeat_plan = plan(REPEAT_KEYS)
         self._name_parser = parsers["name"]
         self._birth_parser = parsers["birth_date"]
-        self._shared_memo: dict[tuple[object, ...], tuple[tuple[Any, ...], dict[str, str]]] = {}
+        self._shared_memo: dict[object, tuple[tuple[Any, ...], dict[str, str]]] = {}
 
     def _parse_cells(
         self,
@@ -372,85 +394,52 @@ class HouseholdLoader:
         """The parsed values of ``cells`` (one per entry of the plan) and the errors by key;
         each column's outcomes are memoised by cell value, error message included."""
         values: list[Any] = []
-        append = values.append
         errors: dict[str, str] = {}
         for (key, parse, memo), value in zip(plan, cells, strict=True):
-            try:
-                hit = memo.get(value)
-            except TypeError:  # an unhashable cell
-                hit = None
-            if hit is None:
-                try:
-                    hit = (parse(value), "")
-                except ValueError as exc:
-                    hit = (None, str(exc))
-                if len(memo) < MEMO_LIMIT:
-                    try:
-                        memo[value] = hit
-                    except TypeError:
-                        pass
-            append(hit[0])
-            if hit[1]:
-                errors[key] = hit[1]
+            parsed, error = _memoised(memo, value, _outcome, parse)
+            values.append(parsed)
+            if error:
+                errors[key] = error
         return tuple(values), errors
+
+    def _parse_shared(self, shared: tuple[object, ...]) -> tuple[tuple[Any, ...], dict[str, str]]:
+        """The columns households share, other causes as stored (codes without the main
+        cause, comma-separated)."""
+        values, errors = self._parse_cells(self._shared_plan, shared)
+        main = values[_SHARED_MAIN]
+        other = ",".join(dict.fromkeys(c for c in values[_SHARED_OTHER] or () if c != main))
+        return (*values[:_SHARED_OTHER], other, *values[_SHARED_OTHER + 1 :]), errors
 
     def _parse_household(
         self, own: tuple[object, ...], shared: tuple[object, ...]
     ) -> tuple[tuple[Any, ...], dict[str, str]]:
-        """The household's values in ("number", *HOUSEHOLD_KEYS) order, other causes as stored
-        (codes without the main cause, comma-separated), and the errors. The columns that
-        households share (location, status, the checks) are parsed once per combination."""
-        known = self._shared_memo.get(shared)
-        if known is None:
-            values, errors = self._parse_cells(self._shared_plan, shared)
-            main = values[_SHARED_MAIN]
-            other = ",".join(dict.fromkeys(c for c in values[_SHARED_OTHER] or () if c != main))
-            known = ((*values[:_SHARED_OTHER], other, *values[_SHARED_OTHER + 1 :]), errors)
-            if len(self._shared_memo) < MEMO_LIMIT:
-                self._shared_memo[shared] = known
+        """The household's values in ("number", *HOUSEHOLD_KEYS) order and the errors. The
+        columns that households share (location, status, the checks) are parsed once per
+        combination."""
+        shared_values, shared_errors = _memoised(self._shared_memo, shared, self._parse_shared)
         own_values, own_errors = self._parse_cells(self._own_plan, own)
-        values = _in_household_order(own_values + known[0])
-        if own_errors or known[1]:
-            return values, {**own_errors, **known[1]}
+        values = _in_household_order(own_values + shared_values)
+        if own_errors or shared_errors:
+            return values, {**own_errors, **shared_errors}
         return values, own_errors
 
-    def _one(self, key: str, parse: Callable[[object], Any], value: object) -> tuple[Any, str]:
-        memo = self._cell_memo[key]
-        try:
-            hit = memo.get(value)
-        except TypeError:
-            hit = None
-        if hit is None:
-            try:
-                hit = (parse(value), "")
-            except ValueError as exc:
-                hit = (None, str(exc))
-            if len(memo) < MEMO_LIMIT:
-                try:
-                    memo[value] = hit
-                except TypeError:
-                    pass
-        return hit
+    def _parse_person(self, cells: tuple[object, ...]) -> tuple[tuple[Any, ...], dict[str, str]]:
+        """The person columns that repeat (REPEAT_KEYS), ethnicity 汉族 when blank."""
+        values, errors = self._parse_cells(self._repeat_plan, cells)
+        if not values[_ETHNICITY]:
+            values = (*values[:_ETHNICITY], "汉族", *values[_ETHNICITY + 1 :])
+        return values, errors
 
     def _id_number(self, value: object) -> tuple[str | None, dt.date | None, str]:
-        """(ID number, birth date from it, error): the canonical form (18 ASCII characters,
-        check character right, a real past birth date) takes the short road; anything else
-        goes through the general normaliser for its Chinese reason."""
+        """(ID number, birth date from it, error): the canonical form takes the short road
+        (`canonical_birth_date`); anything else goes through the general normaliser, which
+        cleans it or gives the Chinese reason."""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             # Excel keeps 15 significant digits: the last ones are gone, even when the
             # damaged number happens to pass the check.
             return None, None, "身份证号码被Excel存成了数字，末几位已丢失；请把该列设置为文本格式后重新填写"
-        if type(value) is str and len(value) == 18 and value.isascii() and value[:17].isdigit():
-            digits = value[6:14]
-            if digits not in self._births:
-                try:
-                    day: dt.date | None = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
-                except ValueError:
-                    day = None
-                self._births[digits] = day if day and dt.date(1900, 1, 1) <= day <= self.today else None
-            birth = self._births[digits]
-            if birth is not None and id_check_character(value[:17]) == value[17]:
-                return value, birth, ""
+        if isinstance(value, str) and (birth := canonical_birth_date(value, self.today)) is not None:
+            return value, birth, ""
         try:
             id_number = normalise_id_number(value)
         except IdentityError as exc:
@@ -485,7 +474,7 @@ class HouseholdLoader:
         found = self._validate(rows, columns, labels, self.progress, total)
         report.total += found.total
         report.errors.extend(found.errors)
-        self._finish(found.households, found.seen_ids, found.row_household, report.errors, report, labels, total)
+        self._finish(found, report, labels, total)
 
     def _validate(
         self,
@@ -497,7 +486,6 @@ class HouseholdLoader:
     ) -> _Pass:
         """Validate the rows and group them into households."""
         self._setup()
-        self._births: dict[str, dt.date | None] = {}  # 8 digits of an ID -> the date (None: invalid)
         width = max(columns.values(), default=-1) + 2
         blank = width - 1  # the index of an always-blank cell, for fields without a column
         pad: list[Any] = [None] * width
@@ -517,7 +505,7 @@ class HouseholdLoader:
         previous_own: tuple[object, ...] | None = None
         previous_shared: tuple[object, ...] | None = None
         parsed: tuple[tuple[Any, ...], dict[str, str]] = ((), {})
-        repeat_memo: dict[tuple[object, ...], tuple[tuple[Any, ...], dict[str, str]]] = {}
+        repeat_memo: dict[object, tuple[tuple[Any, ...], dict[str, str]]] = {}
         name_memo, birth_memo = self._cell_memo["name"], self._cell_memo["birth_date"]
         hh: _Household | None = None
         index = 0
@@ -531,23 +519,13 @@ class HouseholdLoader:
                 parsed = self._parse_household(own, shared)
                 previous_own, previous_shared = own, shared
             values, household_errors = parsed
-            raw_repeat = repeat_cells(cells)
-            person = repeat_memo.get(raw_repeat)
-            if person is None:
-                person_values, person_errors = self._parse_cells(self._repeat_plan, raw_repeat)
-                if not person_values[_ETHNICITY]:
-                    person_values = (*person_values[:_ETHNICITY], "汉族", *person_values[_ETHNICITY + 1 :])
-                person = (person_values, person_errors)
-                if len(repeat_memo) < MEMO_LIMIT:
-                    repeat_memo[raw_repeat] = person
-            person_values, person_errors = person
-            value = cells[i_name]
-            name, name_error = name_memo.get(value) or self._one("name", self._name_parser, value)
+            person_values, person_errors = _memoised(repeat_memo, repeat_cells(cells), self._parse_person)
+            name, name_error = _memoised(name_memo, cells[i_name], _outcome, self._name_parser)
             value = cells[i_birth]
             birth, birth_error = (
                 (None, "")
                 if value is None or value == ""
-                else (birth_memo.get(value) or self._one("birth_date", self._birth_parser, value))
+                else _memoised(birth_memo, value, _outcome, self._birth_parser)
             )
             id_number, id_birth, id_error = self._id_number(cells[i_id])
             sex = person_values[_SEX]
@@ -612,23 +590,13 @@ class HouseholdLoader:
                 hh.members.append((name, id_number, relation, sex, birth, *person_values[_AFTER_SEX:]))
         return _Pass(households, seen_ids, row_household, errors, index)
 
-    def _finish(
-        self,
-        households: dict[str, _Household],
-        seen_ids: dict[str, tuple[int, str, str]],
-        row_household: dict[int, str],
-        errors: list[RowError],
-        report: ImportReport,
-        labels: Mapping[str, str],
-        total: int,
-    ) -> None:
-        def column(key: str) -> str:
-            return labels[key]
-
-        self._household_rules(households, errors, column)
-        self._database_duplicates(households, seen_ids, errors, column)
+    def _finish(self, found: _Pass, report: ImportReport, labels: Mapping[str, str], total: int) -> None:
+        """The rules over whole households and the database, then the save (or not)."""
+        households, errors = found.households, report.errors
+        self._household_rules(households, errors, labels.__getitem__)
+        self._database_duplicates(households, found.seen_ids, errors, labels.__getitem__)
         bad_rows = {e.row for e in errors}
-        bad_households = {row_household.get(r) for r in bad_rows}
+        bad_households = {found.row_household.get(r) for r in bad_rows}
         good = [hh for hh in households.values() if hh.number not in bad_households]
         report.valid = sum(len(hh.rows) for hh in good)
         if report.mode == Mode.VALID_ONLY and bad_households - {None}:

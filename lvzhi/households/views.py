@@ -11,18 +11,17 @@ export alike."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,8 +31,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lvzhi.accounts.models import Role, User
 from lvzhi.accounts.scoping import managed_organisation_ids, organisation_ids_in_scope
 from lvzhi.core.errors import Conflict, Invalid
-from lvzhi.core.excel import ACCEPTED_EXTENSIONS, UNREADABLE
-from lvzhi.core.http import action_errors, is_htmx
+from lvzhi.core.excel import ACCEPTED_EXTENSIONS, UNREADABLE, write_sheet
+from lvzhi.core.http import action_errors, attachment, is_htmx
 from lvzhi.core.masking import HIDDEN, HouseholdPrivacy
 from lvzhi.households import jobs
 from lvzhi.households.completeness import CHECKS, age_on, incomplete_households, township_report
@@ -55,7 +54,6 @@ from lvzhi.households.models import (
 )
 from lvzhi.organisations.models import Level, Organisation
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a county's register, one row per person
 STAFF = (Role.OFFICE, Role.LEADER)
@@ -90,39 +88,6 @@ def _causes(codes: str) -> str:
     return "、".join(str(labels.get(code, code)) for code in codes.split(",") if code)
 
 
-def _attachment(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
-def _workbook(title: str, header: list[str], rows: Iterable[list[Any]], wrap: int | None = None) -> bytes:
-    """A write-only (streamed) sheet: bold header, frozen first row; column `wrap` wraps."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    wrapped = Alignment(wrap_text=True, vertical="top")
-    cells = []
-    for text in header:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-    for row in rows:
-        if wrap is not None:
-            row[wrap] = WriteOnlyCell(sheet, value=row[wrap])
-            row[wrap].alignment = wrapped
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 # -- the filtered register ---------------------------------------------------------------------
 
 
@@ -144,7 +109,7 @@ class Register:
         return urlencode({k: v for k, v in {**self.f, **extra}.items() if v})
 
 
-def register_for(user: User, params: Mapping[str, str], privacy: HouseholdPrivacy | None = None) -> Register:
+def register_for(user: User, params: Mapping[str, str], privacy: HouseholdPrivacy) -> Register:
     """The households in scope filtered by committee, township, village, status, cause,
     completeness and 户编号/户主. A committee outside scope answers 404; a township or village
     that is not in the chosen committee is ignored. The head's name is searched only where the
@@ -185,9 +150,7 @@ def register_for(user: User, params: Mapping[str, str], privacy: HouseholdPrivac
         f["incomplete"] = "1"
         qs = qs.filter(problem_count__gt=0)
     if f["q"]:
-        privacy = privacy if privacy is not None else HouseholdPrivacy.of(user)
-        named = Q(head_name__contains=f["q"], organisation_id__in=privacy.committees)
-        qs = qs.filter(Q(number__startswith=f["q"]) | named)
+        qs = qs.filter(privacy.search(f["q"]))
     reg.households = qs
     return reg
 
@@ -300,8 +263,8 @@ def household_export(request: HttpRequest) -> HttpResponse:
         Prefetch("members", queryset=HouseholdMember.objects.order_by("sort_order", "pk"))
     )
     header = [_("所属县区"), *(str(f.label) for f in FIELDS)]
-    content = _workbook(_("贫困户档案"), header, _export_rows(households, privacy))
-    return _attachment(content, f"贫困户档案{timezone.localdate():%Y%m%d}.xlsx")
+    content = write_sheet(_("贫困户档案"), header, _export_rows(households, privacy))
+    return attachment(content, f"贫困户档案{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @login_required
@@ -422,7 +385,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
     choosing a township or village lists its incomplete households with their problems."""
     user = _user(request)
     _require_staff(user)
-    reg = register_for(user, request.GET)
+    reg = register_for(user, request.GET, HouseholdPrivacy.for_request(request))
     townships: dict[tuple[str, int], dict[str, Any]] = {}
     totals = {"households": 0, "incomplete": 0}
     for row in township_report(reg.base):
@@ -468,7 +431,7 @@ def completeness_export(request: HttpRequest) -> HttpResponse:
         reg.township.pk if reg.township is not None else None,
         reg.village.pk if reg.village is not None else None,
     ).select_related("organisation")
-    if not privacy.committees.issuperset(organisation_ids_in_scope(user)):
+    if not privacy.committees:  # the right covers the user's whole scope, or nothing
         # The problems quote family members by name: their names are masked too.
         members = HouseholdMember.objects.only("household_id", "name")
         households = households.prefetch_related(Prefetch("members", queryset=members))
@@ -479,8 +442,8 @@ def completeness_export(request: HttpRequest) -> HttpResponse:
          privacy.head(h), privacy.text(h, "\n".join(h.problem_list), [] if privacy.shows(h) else _names(h))]
         for h in households.iterator(chunk_size=2000)
     )  # fmt: skip
-    content = _workbook(_("档案问题"), header, rows, wrap=len(header) - 1)
-    return _attachment(content, f"贫困户档案问题清单{timezone.localdate():%Y%m%d}.xlsx")
+    content = write_sheet(_("档案问题"), header, rows, wrap=len(header) - 1)
+    return attachment(content, f"贫困户档案问题清单{timezone.localdate():%Y%m%d}.xlsx")
 
 
 # -- import (导入贫困户) ------------------------------------------------------------------------
@@ -540,7 +503,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 def import_template(request: HttpRequest) -> HttpResponse:
     if not _importable(_user(request)):
         raise Http404()
-    return _attachment(HouseholdImporter.template(), HouseholdImporter.template_name)
+    return attachment(HouseholdImporter.template(), HouseholdImporter.template_name)
 
 
 @login_required
@@ -574,4 +537,4 @@ def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     job = jobs.visible_job(user, pk)
     if not job.report.get("errors"):
         raise Http404()
-    return _attachment(jobs.error_rows_workbook(job, actor=user), f"{Path(job.filename).stem}-错误行.xlsx")
+    return attachment(jobs.error_rows_workbook(job, actor=user), f"{Path(job.filename).stem}-错误行.xlsx")
