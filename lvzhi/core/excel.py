@@ -54,7 +54,8 @@ def _trim(cells: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _load(source: str | Path | bytes) -> bytes:
+def load_source(source: str | Path | bytes) -> bytes:
+    """The file's bytes (an upload in memory or a stored path)."""
     if isinstance(source, bytes):
         return source
     try:
@@ -82,7 +83,8 @@ def _read_workbook(content: bytes) -> list[list[Any]]:
         raise SpreadsheetError(UNREADABLE) from None
 
 
-def _decode(content: bytes) -> str:
+def decode_csv(content: bytes) -> str:
+    """A CSV file's text: UTF-8 (with or without BOM), else GB18030 (WPS and Excel save GBK)."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
@@ -94,10 +96,25 @@ def _decode(content: bytes) -> str:
     raise SpreadsheetError("无法读取文件：CSV 文件编码无法识别，请另存为 UTF-8 或 GBK 编码，或改用 .xlsx 文件")
 
 
-def _read_csv(content: bytes) -> list[list[Any]]:
-    text = _decode(content)
+def csv_delimiter(text: str) -> str:
+    """Tab when the first line has more tabs than commas (a sheet pasted from Excel), else comma."""
     first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    return "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+
+def sheet_kind(content: bytes, filename: str) -> str:
+    """"workbook" or "csv": told by the file's content (a renamed .xlsx still opens), then
+    by its extension; anything else raises SpreadsheetError."""
+    if content.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+        return "workbook"
+    if Path(filename).suffix.lower() in CSV_EXTENSIONS:
+        return "csv"
+    raise SpreadsheetError(UNREADABLE)
+
+
+def _read_csv(content: bytes) -> list[list[Any]]:
+    text = decode_csv(content)
+    delimiter = csv_delimiter(text)
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:
@@ -111,14 +128,8 @@ def read_rows(source: str | Path | bytes, filename: str = "") -> list[Row]:
     extension; anything else is refused with a Chinese message (SpreadsheetError)."""
     if not filename and not isinstance(source, bytes):
         filename = Path(source).name
-    content = _load(source)
-    extension = Path(filename).suffix.lower()
-    if content.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-        grid = _read_workbook(content)
-    elif extension in CSV_EXTENSIONS:
-        grid = _read_csv(content)
-    else:
-        raise SpreadsheetError(UNREADABLE)
+    content = load_source(source)
+    grid = _read_workbook(content) if sheet_kind(content, filename) == "workbook" else _read_csv(content)
     rows: list[Row] = []
     append = rows.append
     for number, cells in enumerate(grid, start=1):

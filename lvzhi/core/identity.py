@@ -43,7 +43,7 @@ def normalise_id_number(value: object) -> str:
     return text
 
 
-_EARLIEST = dt.date(1900, 1, 1)
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -62,7 +62,7 @@ def canonical_birth_date(value: object, today: dt.date) -> dt.date | None:
     if type(value) is not str or len(value) != 18 or not value.isascii() or not value[:17].isdigit():
         return None
     birth = _date_of(value[6:14])
-    if birth is None or not _EARLIEST <= birth <= today or id_check_character(value[:17]) != value[17]:
+    if birth is None or not EARLIEST_BIRTH <= birth <= today or id_check_character(value[:17]) != value[17]:
         return None
     return birth
 

@@ -1,0 +1,304 @@
+"""The household import's fast path: the loader's checks as column operations (Polars),
+for files in which every row is valid, the common case and the one that has to be fast.
+
+The per-row loader (loading.py) defines what a valid row is and writes every message. This
+path either vouches for the whole file and hands the loader the households it would have
+built itself, or it declines (`Declined`) and the loader reads the file again and explains
+each bad row. It reports no error of its own, so a file is judged the same on both paths;
+tests import the same files both ways and compare what was saved.
+
+Why the result is the same:
+- every distinct cell of a column is parsed by the loader's own parser (a county has a dozen
+  townships, not 200,000 of them); a cell the parser refuses declines;
+- ID numbers are checked as strings, with the canonical rule of `core.identity`
+  (18 characters, check character, birth date from 1900 to today); any other form, which
+  the loader would clean or refuse, declines;
+- the household rules are group-bys over the parsed values, with the loader's semantics: a
+  household column blank on some rows and equal on the others, exactly one 户主, no ID
+  number twice;
+- the cells are the loader's cells. A .csv is read by Polars after the same encoding
+  detection; a workbook by fastexcel (calamine into Arrow, no Python object per cell),
+  typed strictly, so a column mixing numbers and text, an ID column of numbers, a date
+  outside the birth-date column, a title row above the header or a hidden first sheet
+  declines.
+
+Row numbers here are never shown: a file with anything to report goes to the loader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from lvzhi.core.excel import SpreadsheetError, csv_delimiter, decode_csv, load_source, sheet_kind
+from lvzhi.core.identity import EARLIEST_BIRTH
+from lvzhi.core.importing import HEADER_SEARCH_ROWS, ImportReport
+from lvzhi.core.text import clean
+from lvzhi.households.models import Relation
+
+if TYPE_CHECKING:
+    from lvzhi.households.loading import HouseholdImporter, HouseholdLoader, _Pass
+
+# Cell types a column may hold: what python-calamine would hand the loader, unchanged.
+_PLAIN = (pl.String, pl.Float64, pl.Int64, pl.Boolean, pl.Null)
+_DATES = (pl.Date, pl.Datetime)
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_DEDUPED = re.compile(r"^(.*)_\d+$")  # fastexcel's name for a second column of the same header
+
+
+class Declined(Exception):
+    """The fast path cannot vouch for the file; the per-row loader takes it."""
+
+
+def read_frame(importer: HouseholdImporter, source: str | Path | bytes, filename: str) -> tuple[
+    pl.DataFrame, dict[str, str], list[str]
+]:  # fmt: skip
+    """(the data rows, a column per mapped field key; {key: header text}; the header warnings)."""
+    if not filename and not isinstance(source, bytes):
+        filename = Path(source).name
+    try:
+        content = load_source(source)
+        kind = sheet_kind(content, filename)
+        frame = _workbook(content) if kind == "workbook" else _csv(content)
+    except Declined:
+        raise
+    except SpreadsheetError:
+        raise Declined("unreadable or unknown format") from None
+    except Exception as exc:  # whatever the readers raise on an odd file: the loader explains it
+        raise Declined("the reader failed") from exc
+    header = [None if name.startswith("__UNNAMED__") else name for name in frame.columns]
+    data = frame.filter(~_blank_row(frame))
+    # The header must be the row the loader would pick among the first rows.
+    lookup = importer._field_lookup()
+    first = [(0, header), *((i, list(r)) for i, r in enumerate(data.head(HEADER_SEARCH_ROWS - 1).rows(), 1))]
+    if importer._find_header(first, lookup) != 0:
+        raise Declined("the header is not the first row")
+    scratch = ImportReport()
+    columns = importer.map_columns(header, scratch)
+    if scratch.file_errors or not data.height:
+        raise Declined("header problems or no data")
+    names = {f.key: frame.columns[i] for i, f in columns.items()}
+    headers = {f.key: clean(header[i]) for i, f in columns.items()}
+    data = data.select(pl.col(name).alias(key) for key, name in names.items())
+    return data, headers, scratch.warnings
+
+
+def _csv(content: bytes) -> pl.DataFrame:
+    text = decode_csv(content)
+    if content.startswith(b"\xef\xbb\xbf"):
+        raw = content[3:]
+    elif content.isascii() or text.encode("utf-8") == content:
+        raw = content
+    else:
+        raw = text.encode("utf-8")  # GBK, as the loader decoded it
+    frame = pl.read_csv(
+        io.BytesIO(raw), has_header=False, infer_schema=False, separator=csv_delimiter(text), quote_char='"'
+    )
+    if not frame.height:
+        raise Declined("empty file")
+    header = [str(c) if c is not None else "" for c in frame.row(0)]
+    # The csv module reads "" for an empty field, Polars null: the loader's cells are strings.
+    frame = frame.slice(1).with_columns(pl.all().fill_null(""))
+    return frame.rename({old: name or f"__UNNAMED__{i}" for i, (old, name) in enumerate(zip(frame.columns, header))})
+
+
+def _workbook(content: bytes) -> pl.DataFrame:
+    import fastexcel
+
+    sheet = fastexcel.read_excel(content).load_sheet(0, header_row=0, dtype_coercion="strict", schema_sample_rows=None)
+    if sheet.visible != "visible":
+        raise Declined("the first sheet is hidden")  # the loader takes the first visible sheet
+    names = [c.name for c in sheet.available_columns()]
+    for name in names:
+        if (match := _DEDUPED.match(name)) and match.group(1) in names:
+            raise Declined("two columns with one header")  # two columns of one header: the loader says so
+    return sheet.to_polars()
+
+
+def _blank_row(frame: pl.DataFrame) -> pl.Expr:
+    """Rows the reader skips: every cell empty or spaces."""
+    blank = [
+        pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") if frame.schema[c] == pl.String else pl.col(c).is_null()
+        for c in frame.columns
+    ]
+    return pl.all_horizontal(blank) if blank else pl.lit(True)
+
+
+class _Column:
+    """A column as classes: each distinct parsed value once (``values``, in order of first
+    appearance) and each row's class (``rows``)."""
+
+    def __init__(self, values: list[Any], rows: pl.Series) -> None:
+        self.values, self.rows = values, rows
+        self.blank = [v is None or v == "" for v in values]  # the loader's "not filled in"
+
+    @classmethod
+    def parsed(cls, series: pl.Series, parse: Callable[[object], Any], *, dates: bool = False) -> _Column:
+        """Every distinct cell parsed by the loader's parser; a cell it refuses declines."""
+        if not isinstance(series.dtype, (_PLAIN + _DATES) if dates else _PLAIN):
+            raise Declined("a column of dates or mixed kinds")  # e.g. a date in a text column: the loader would see a datetime
+        values: list[Any] = []
+        index: dict[Any, int] = {}
+
+        def class_of(cell: object) -> int:
+            try:
+                value = parse(cell)
+            except ValueError:
+                raise Declined("a cell the loader refuses") from None
+            key = tuple(value) if isinstance(value, list) else (type(value), value)
+            if key not in index:
+                index[key] = len(values)
+                values.append(value)
+            return index[key]
+
+        if series.dtype == pl.Null:
+            rows = pl.Series([class_of("")] * len(series), dtype=pl.UInt32)
+        else:
+            cells = series.drop_nulls().unique(maintain_order=True)
+            classes = [class_of(cell) for cell in cells.to_list()]
+            rows = series.replace_strict(cells, classes, default=None, return_dtype=pl.UInt32)
+            if series.null_count():  # an empty workbook cell: python-calamine reads ""
+                rows = rows.fill_null(class_of(""))
+        return cls(values, rows)
+
+
+def _id_checks(ids: pl.Series, today: dt.date) -> tuple[pl.Series, pl.Series]:
+    """(birth date, sex) of ID numbers in canonical form; any other declines."""
+    if ids.dtype != pl.String:
+        raise Declined("ID numbers typed as numbers")  # numbers: Excel has dropped the last digits, the loader says so
+    frame = pl.DataFrame({"id": ids})
+    digits = [pl.col("id").str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(17)]
+    check = pl.lit("10X98765432").str.slice(sum(d * w for d, w in zip(digits, _WEIGHTS, strict=True)) % 11, 1)
+    birth = pl.col("id").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    out = frame.select(
+        ok=pl.col("id").str.contains(r"^[0-9]{17}[0-9X]$")
+        & (check == pl.col("id").str.slice(17, 1))
+        & birth.is_between(EARLIEST_BIRTH, today),
+        birth=birth,
+        sex=pl.when(digits[16] % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("F")),
+    )
+    if not out["ok"].fill_null(False).all():
+        raise Declined("an ID number not in canonical form")
+    return out["birth"], out["sex"]
+
+
+def vouch(loader: HouseholdLoader, data: pl.DataFrame, person_keys: tuple[str, ...], household_keys: tuple[str, ...]) -> _Pass:
+    """The loader's `_Pass` for a file in which every row is valid, or Declined."""
+    from lvzhi.households.loading import PERSON_KEYS, _Household, _Pass
+
+    n = data.height
+    parsers = dict(loader._parsers())
+
+    def column(key: str) -> pl.Series:
+        return data[key] if key in data.columns else pl.Series(key, [None] * n, dtype=pl.Null)
+
+    ids = column("id_number")
+    id_birth, id_sex = _id_checks(ids, loader.today)
+    if ids.is_duplicated().any():
+        raise Declined("an ID number twice in the file")
+    # Names: parsed per distinct name (clean, at most 30 characters, not blank).
+    names = _Column.parsed(column("name"), parsers["name"])
+    # Stated birth date and sex agree with the ID number (or are blank).
+    birth = (
+        _Column.parsed(data["birth_date"], _birth_or_none(parsers["birth_date"]), dates=True)
+        if "birth_date" in data.columns
+        else None
+    )
+    if birth is not None:
+        stated = birth.rows.replace_strict(range(len(birth.values)), birth.values, return_dtype=pl.Date)
+        if not (stated.is_null() | (stated == id_birth)).all():
+            raise Declined("a birth date that contradicts the ID number")
+    repeat = {k: _Column.parsed(column(k), parsers[k]) for k in person_keys}
+    sexes = repeat["sex"]
+    stated_sex = sexes.rows.replace_strict(range(len(sexes.values)), sexes.values, return_dtype=pl.String)
+    if not ((stated_sex == "") | (stated_sex == id_sex)).all():
+        raise Declined("a sex that contradicts the ID number")
+    number = _Column.parsed(column("number"), parsers["number"])
+    house = {k: _Column.parsed(column(k), parsers[k]) for k in household_keys if k not in ("other_causes",)}
+    # Other causes are stored without the main cause: parsed per (main, other) pair, as the
+    # loader parses the household's columns together.
+    main = house["main_cause"]
+    other_cells = _Column.parsed(column("other_causes"), parsers["other_causes"])
+    pairs = pl.DataFrame({"m": main.rows, "o": other_cells.rows})
+    distinct = pairs.unique(maintain_order=True)
+    stored: list[str] = []
+    index: dict[str, int] = {}
+    pair_class = []
+    for m, o in distinct.iter_rows():
+        value = ",".join(dict.fromkeys(c for c in other_cells.values[o] or () if c != main.values[m]))
+        pair_class.append(index.setdefault(value, len(stored)))
+        if pair_class[-1] == len(stored):
+            stored.append(value)
+    classes = distinct.with_columns(c=pl.Series(pair_class, dtype=pl.UInt32))
+    house["other_causes"] = _Column(
+        stored, pairs.join(classes, on=["m", "o"], how="left", maintain_order="left")["c"]
+    )
+    # Household rules over the parsed values: one 户主, and each household column either
+    # blank or the same on every row of the household.
+    relation = repeat["relation"]
+    head = relation.rows.is_in([i for i, v in enumerate(relation.values) if v == Relation.HEAD])
+    rows = pl.int_range(2, n + 2, dtype=pl.UInt32, eager=True)  # as under a one-row header
+    frame = pl.DataFrame({"h": number.rows, "_row": rows, "_head": head, **{k: c.rows for k, c in house.items()}})
+
+    def filled(k: str) -> pl.Expr:
+        return pl.col(k).filter(~pl.col(k).is_in([i for i, b in enumerate(house[k].blank) if b]))
+
+    groups = frame.group_by("h", maintain_order=True).agg(
+        pl.col("_row"),
+        pl.col("_row").filter(pl.col("_head")).alias("_heads"),
+        *(filled(k).n_unique().alias(f"_n_{k}") for k in house),
+        *(filled(k).first().fill_null(pl.col(k).first()) for k in house),
+    )
+    if not (groups["_heads"].list.len() == 1).all() or any((groups[f"_n_{k}"] > 1).any() for k in house):
+        raise Declined("a household without exactly one head or with disagreeing cells")
+    if not groups["h"].equals(pl.int_range(0, len(number.values), dtype=pl.UInt32, eager=True), check_names=False):
+        raise Declined("household classes out of order")  # cannot happen: the classes of 户编号 are numbered in order of first appearance
+    # Members as the loader builds them (PERSON_KEYS order), grouped by household in file order.
+    person = {k: _values(repeat[k]) for k in person_keys}
+    if "ethnicity" in person:
+        person["ethnicity"] = person["ethnicity"].replace("", "汉族").fill_null("汉族")
+    person.update(sex=id_sex, name=_values(names), id_number=ids, birth_date=id_birth)
+    members = (
+        pl.DataFrame({"h": number.rows, **{k: person[k] for k in PERSON_KEYS}})
+        .sort("h", maintain_order=True)
+        .drop("h")
+        .rows()
+    )
+    # The households, in order of first appearance.
+    keys = list(house)
+    columns = [[table[c] for c in groups[k].to_list()] for k, table in ((k, house[k].values) for k in keys)]
+    households: dict[str, _Household] = {}
+    start = 0
+    for number_, rows_, heads, values in zip(
+        number.values, groups["_row"].to_list(), groups["_heads"].to_list(), zip(*columns, strict=True), strict=True
+    ):
+        data_ = dict(zip(keys, values, strict=True))
+        hh = _Household(number_, rows_[0], {k: data_[k] for k in household_keys}, rows_, heads=heads)
+        hh.members = members[start : start + len(rows_)]
+        start += len(rows_)
+        households[number_] = hh
+    numbers = number.rows.replace_strict(range(len(number.values)), number.values, return_dtype=pl.String)
+    villages = house["village"].rows.replace_strict(
+        range(len(house["village"].values)), house["village"].values, return_dtype=pl.String
+    )
+    row_numbers, numbers_ = rows.to_list(), numbers.to_list()
+    seen_ids = dict(zip(ids.to_list(), zip(row_numbers, numbers_, villages.to_list(), strict=True), strict=True))
+    row_household = dict(zip(row_numbers, numbers_, strict=True))
+    return _Pass(households, seen_ids, row_household, [], n)
+
+
+def _values(column: _Column) -> pl.Series:
+    """Each row's parsed value."""
+    return column.rows.replace_strict(range(len(column.values)), column.values)
+
+
+def _birth_or_none(parse: Callable[[object], Any]) -> Callable[[object], Any]:
+    """The loader reads a blank birth date as none without parsing it."""
+    return lambda value: None if value is None or value == "" else parse(value)
+
+
