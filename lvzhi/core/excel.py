@@ -103,7 +103,7 @@ def csv_delimiter(text: str) -> str:
 
 
 def sheet_kind(content: bytes, filename: str) -> str:
-    """"workbook" or "csv": told by the file's content (a renamed .xlsx still opens), then
+    """ "workbook" or "csv": told by the file's content (a renamed .xlsx still opens), then
     by its extension; anything else raises SpreadsheetError."""
     if content.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
         return "workbook"

@@ -104,7 +104,9 @@ def _csv(content: bytes) -> pl.DataFrame:
     header = [str(c) if c is not None else "" for c in frame.row(0)]
     # The csv module reads "" for an empty field, Polars null: the loader's cells are strings.
     frame = frame.slice(1).with_columns(pl.all().fill_null(""))
-    return frame.rename({old: name or f"__UNNAMED__{i}" for i, (old, name) in enumerate(zip(frame.columns, header))})
+    return frame.rename(
+        {old: name or f"__UNNAMED__{i}" for i, (old, name) in enumerate(zip(frame.columns, header, strict=True))}
+    )
 
 
 def _workbook(content: bytes) -> pl.DataFrame:
@@ -123,7 +125,9 @@ def _workbook(content: bytes) -> pl.DataFrame:
 def _blank_row(frame: pl.DataFrame) -> pl.Expr:
     """Rows the reader skips: every cell empty or spaces."""
     blank = [
-        pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") if frame.schema[c] == pl.String else pl.col(c).is_null()
+        pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "")
+        if frame.schema[c] == pl.String
+        else pl.col(c).is_null()
         for c in frame.columns
     ]
     return pl.all_horizontal(blank) if blank else pl.lit(True)
@@ -141,7 +145,9 @@ class _Column:
     def parsed(cls, series: pl.Series, parse: Callable[[object], Any], *, dates: bool = False) -> _Column:
         """Every distinct cell parsed by the loader's parser; a cell it refuses declines."""
         if not isinstance(series.dtype, (_PLAIN + _DATES) if dates else _PLAIN):
-            raise Declined("a column of dates or mixed kinds")  # e.g. a date in a text column: the loader would see a datetime
+            raise Declined(
+                "a column of dates or mixed kinds"
+            )  # e.g. a date in a text column: the loader would see a datetime
         values: list[Any] = []
         index: dict[Any, int] = {}
 
@@ -187,9 +193,11 @@ def _id_checks(ids: pl.Series, today: dt.date) -> tuple[pl.Series, pl.Series]:
     return out["birth"], out["sex"]
 
 
-def vouch(loader: HouseholdLoader, data: pl.DataFrame, person_keys: tuple[str, ...], household_keys: tuple[str, ...]) -> _Pass:
+def vouch(
+    loader: HouseholdLoader, data: pl.DataFrame, person_keys: tuple[str, ...], household_keys: tuple[str, ...]
+) -> _Pass:
     """The loader's `_Pass` for a file in which every row is valid, or Declined."""
-    from lvzhi.households.loading import PERSON_KEYS, _Household, _Pass
+    from lvzhi.households.loading import HOUSEHOLD_OWN, PERSON_KEYS, _Household, _Pass
 
     n = data.height
     parsers = dict(loader._parsers())
@@ -235,9 +243,7 @@ def vouch(loader: HouseholdLoader, data: pl.DataFrame, person_keys: tuple[str, .
         if pair_class[-1] == len(stored):
             stored.append(value)
     classes = distinct.with_columns(c=pl.Series(pair_class, dtype=pl.UInt32))
-    house["other_causes"] = _Column(
-        stored, pairs.join(classes, on=["m", "o"], how="left", maintain_order="left")["c"]
-    )
+    house["other_causes"] = _Column(stored, pairs.join(classes, on=["m", "o"], how="left", maintain_order="left")["c"])
     # Household rules over the parsed values: one 户主, and each household column either
     # blank or the same on every row of the household.
     relation = repeat["relation"]
@@ -257,7 +263,9 @@ def vouch(loader: HouseholdLoader, data: pl.DataFrame, person_keys: tuple[str, .
     if not (groups["_heads"].list.len() == 1).all() or any((groups[f"_n_{k}"] > 1).any() for k in house):
         raise Declined("a household without exactly one head or with disagreeing cells")
     if not groups["h"].equals(pl.int_range(0, len(number.values), dtype=pl.UInt32, eager=True), check_names=False):
-        raise Declined("household classes out of order")  # cannot happen: the classes of 户编号 are numbered in order of first appearance
+        raise Declined(
+            "household classes out of order"
+        )  # cannot happen: the classes of 户编号 are numbered in order of first appearance
     # Members as the loader builds them (PERSON_KEYS order), grouped by household in file order.
     person = {k: _values(repeat[k]) for k in person_keys}
     if "ethnicity" in person:
@@ -269,16 +277,26 @@ def vouch(loader: HouseholdLoader, data: pl.DataFrame, person_keys: tuple[str, .
         .drop("h")
         .rows()
     )
-    # The households, in order of first appearance.
-    keys = list(house)
-    columns = [[table[c] for c in groups[k].to_list()] for k, table in ((k, house[k].values) for k in keys)]
+    # The households, in order of first appearance. The columns households share (place,
+    # causes, status, the checks) repeat: their values are looked up once per combination.
+    own = [k for k in household_keys if k in HOUSEHOLD_OWN]
+    shared = [k for k in household_keys if k not in HOUSEHOLD_OWN]
+    own_values = [[table[c] for c in groups[k].to_list()] for k, table in ((k, house[k].values) for k in own)]
+    combos: dict[tuple[int, ...], dict[str, Any]] = {}
     households: dict[str, _Household] = {}
     start = 0
-    for number_, rows_, heads, values in zip(
-        number.values, groups["_row"].to_list(), groups["_heads"].to_list(), zip(*columns, strict=True), strict=True
+    for number_, rows_, heads, combo, values in zip(
+        number.values,
+        groups["_row"].to_list(),
+        groups["_heads"].to_list(),
+        groups.select(shared).iter_rows(),
+        zip(*own_values, strict=True),
+        strict=True,
     ):
-        data_ = dict(zip(keys, values, strict=True))
-        hh = _Household(number_, rows_[0], {k: data_[k] for k in household_keys}, rows_, heads=heads)
+        common = combos.get(combo)
+        if common is None:
+            common = combos[combo] = {k: house[k].values[c] for k, c in zip(shared, combo, strict=True)}
+        hh = _Household(number_, rows_[0], {**common, **dict(zip(own, values, strict=True))}, rows_, heads=heads)
         hh.members = members[start : start + len(rows_)]
         start += len(rows_)
         households[number_] = hh
@@ -300,5 +318,3 @@ def _values(column: _Column) -> pl.Series:
 def _birth_or_none(parse: Callable[[object], Any]) -> Callable[[object], Any]:
     """The loader reads a blank birth date as none without parsing it."""
     return lambda value: None if value is None or value == "" else parse(value)
-
-

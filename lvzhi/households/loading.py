@@ -196,7 +196,7 @@ def _yes_no(value: object) -> bool | None:
     raise ValueError(f"“{clean(value)}”应填“是”或“否”")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Household:
     number: str
     first_row: int

@@ -138,7 +138,9 @@ def saved() -> dict[str, Any]:
     return out
 
 
-def both_ways(world: World, content: bytes, name: str, **kwargs: Any) -> tuple[Any, Any, dict[str, Any], dict[str, Any]]:
+def both_ways(
+    world: World, content: bytes, name: str, **kwargs: Any
+) -> tuple[Any, Any, dict[str, Any], dict[str, Any]]:
     """Import with the fast path, note what was saved, start again with the per-row loader."""
     fast = HouseholdImporter(actor=world.alice, organisation=world.county)
     fast_report = fast.run(content, name, **kwargs)
@@ -206,6 +208,7 @@ def test_reimport_is_the_same_both_ways(world: World) -> None:
     # The fast import updated the households the first import made (the slow one, after
     # the delete, created them again): both end with the same register.
     assert fast_report.updated == len(changed) and fast_report.created == 0
+    assert slow_report.saved and slow_report.created == len(changed)
     assert fast_saved == slow_saved
     assert Household.objects.filter(income_wages=99999).exists()
 
@@ -252,7 +255,9 @@ def test_an_id_registered_in_the_database_goes_to_the_loader(world: World) -> No
 
 def test_the_fast_path_reports_progress_and_dry_runs(world: World) -> None:
     seen: list[tuple[int, int]] = []
-    importer = HouseholdImporter(actor=world.alice, organisation=world.county, progress=lambda d, t: seen.append((d, t)))
+    importer = HouseholdImporter(
+        actor=world.alice, organisation=world.county, progress=lambda d, t: seen.append((d, t))
+    )
     rows = awkward_rows()
     report = importer.run(csv_bytes(rows), "户.csv", dry_run=True)
     assert importer.fast and report.valid == 300 and not report.saved and Household.objects.count() == 0
