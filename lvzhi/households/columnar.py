@@ -151,11 +151,14 @@ class _Column:
         values: list[Any] = []
         index: dict[Any, int] = {}
 
-        def class_of(cell: object) -> int:
-            try:
-                value = parse(cell)
-            except ValueError:
-                raise Declined("a cell the loader refuses") from None
+        def class_of(cell: object, plain: bool = False) -> int:
+            if plain:
+                value = cell  # a string the parser is marked to return unchanged
+            else:
+                try:
+                    value = parse(cell)
+                except ValueError:
+                    raise Declined("a cell the loader refuses") from None
             key = tuple(value) if isinstance(value, list) else (type(value), value)
             if key not in index:
                 index[key] = len(values)
@@ -166,7 +169,13 @@ class _Column:
             rows = pl.Series([class_of("")] * len(series), dtype=pl.UInt32)
         else:
             cells = series.drop_nulls().unique(maintain_order=True)
-            classes = [class_of(cell) for cell in cells.to_list()]
+            rule = getattr(parse, "plain", None)
+            if rule is not None and cells.dtype == pl.String:
+                pattern, limit = rule
+                plain = (cells.str.contains(pattern) & (cells.str.len_chars() <= limit)).to_list()
+                classes = [class_of(cell, ok) for cell, ok in zip(cells.to_list(), plain, strict=True)]
+            else:
+                classes = [class_of(cell) for cell in cells.to_list()]
             rows = series.replace_strict(cells, classes, default=None, return_dtype=pl.UInt32)
             if series.null_count():  # an empty workbook cell: python-calamine reads ""
                 rows = rows.fill_null(class_of(""))
@@ -282,32 +291,30 @@ def vouch(
     own = [k for k in household_keys if k in HOUSEHOLD_OWN]
     shared = [k for k in household_keys if k not in HOUSEHOLD_OWN]
     own_values = [[table[c] for c in groups[k].to_list()] for k, table in ((k, house[k].values) for k in own)]
-    combos: dict[tuple[int, ...], dict[str, Any]] = {}
+    combos = groups.select(shared).with_row_index("_h")
+    distinct = combos.unique(shared, maintain_order=True)
+    commons = [{k: house[k].values[c] for k, c in zip(shared, row, strict=True)} for row in distinct.drop("_h").rows()]
+    common_of = combos.join(distinct.with_row_index("_c").drop("_h"), on=shared, how="left", maintain_order="left")[
+        "_c"
+    ].to_list()
     households: dict[str, _Household] = {}
     start = 0
-    for number_, rows_, heads, combo, values in zip(
+    for number_, rows_, heads, c, values in zip(
         number.values,
         groups["_row"].to_list(),
         groups["_heads"].to_list(),
-        groups.select(shared).iter_rows(),
+        common_of,
         zip(*own_values, strict=True),
         strict=True,
     ):
-        common = combos.get(combo)
-        if common is None:
-            common = combos[combo] = {k: house[k].values[c] for k, c in zip(shared, combo, strict=True)}
-        hh = _Household(number_, rows_[0], {**common, **dict(zip(own, values, strict=True))}, rows_, heads=heads)
-        hh.members = members[start : start + len(rows_)]
-        start += len(rows_)
-        households[number_] = hh
-    numbers = number.rows.replace_strict(range(len(number.values)), number.values, return_dtype=pl.String)
-    villages = house["village"].rows.replace_strict(
-        range(len(house["village"].values)), house["village"].values, return_dtype=pl.String
-    )
-    row_numbers, numbers_ = rows.to_list(), numbers.to_list()
-    seen_ids = dict(zip(ids.to_list(), zip(row_numbers, numbers_, villages.to_list(), strict=True), strict=True))
-    row_household = dict(zip(row_numbers, numbers_, strict=True))
-    return _Pass(households, seen_ids, row_household, [], n)
+        data_ = commons[c].copy()
+        data_.update(zip(own, values, strict=True))
+        end = start + len(rows_)
+        households[number_] = _Household(number_, rows_[0], data_, rows_, members[start:end], heads=heads)
+        start = end
+    # The ID numbers and rows of the file are only wanted for messages, and a file the fast
+    # path vouches for has none: the database's duplicates are left to its unique index.
+    return _Pass(households, {}, {}, [], n)
 
 
 def _values(column: _Column) -> pl.Series:

@@ -291,3 +291,40 @@ def test_a_bad_id_number_does_not_pass_as_a_new_person(world: World) -> None:
         importer = HouseholdImporter(actor=world.alice, organisation=world.county)
         report = importer.run(csv_bytes(rows), "户.csv")
         assert not importer.fast and not report.saved and report.errors[0].column == "身份证号码"
+
+
+def test_the_strings_marked_plain_are_returned_unchanged(world: World) -> None:
+    """The fast path skips the parser for a cell matching the parser's plain pattern: that
+    must be exactly a cell the parser returns as it is. Random strings over an alphabet of
+    the characters that matter (every kind of space, full-width forms, combining marks,
+    ideographs inside and outside the pattern) are tried on both sides of the rule."""
+    import random
+    import re
+
+    import polars as pl
+
+    from lvzhi.households.loading import HouseholdLoader
+
+    parsers = dict(HouseholdLoader(actor=world.alice, organisation=world.county)._parsers())
+    marked = {k: p for k, p in parsers.items() if getattr(p, "plain", None)}
+    assert {"number", "name", "head_name", "phone", "township", "village"} <= set(marked)
+    alphabet = [
+        *"张三丰阿卜杜·热合曼•aZ09-_./ ",
+        "\u3000", "\u00a0", "\t", "\u2003", "\x1c", "Ａ", "０", "e\u0301", "\u00e9", "𠀀", "㐀", "\u200b", "\n",
+    ]  # fmt: skip
+    rng = random.Random(7)
+    samples = ["张三", "张 三", "张  三", " 张三", "张三 ", "阿卜杜·热合曼", "H-001", "13800138000", "", "x" * 31]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    samples += ["".join(rng.choice("0123456789") for _ in range(rng.randint(5, 14))) for _ in range(300)]
+    claimed = 0
+    for key, parse in marked.items():
+        pattern, limit = parse.plain  # type: ignore[attr-defined]
+        polars_says = (
+            pl.Series(samples).str.contains(pattern) & (pl.Series(samples).str.len_chars() <= limit)
+        ).to_list()
+        for cell, plain in zip(samples, polars_says, strict=True):
+            assert plain == bool(re.fullmatch(pattern, cell) and len(cell) <= limit), (key, cell)
+            if plain:
+                claimed += 1
+                assert parse(cell) == cell, (key, cell)
+    assert claimed > 1000  # the rule does apply to ordinary cells
