@@ -130,6 +130,13 @@ HOUSEHOLD_COLUMNS = (
     "township_id", "village_id", "group", "head_name", "phone", "main_cause", "other_causes", *MONEY_KEYS, "size",
     *CHECK_KEYS, "status", "exit_year", "helper_name", "helper_phone", "problem_count", "problems",
 )  # fmt: skip
+_FIRST_MONEY, _PER_CAPITA = HOUSEHOLD_COLUMNS.index(MONEY_KEYS[0]), HOUSEHOLD_COLUMNS.index("per_capita_income")
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
 YES = {"是", "有", "√", "✓", "达标", "已保障", "y", "yes", "true", "1"}
 NO = {"否", "无", "×", "✗", "未达标", "未保障", "n", "no", "false", "0"}
 RELATION_WORDS = {
@@ -777,13 +784,20 @@ class HouseholdLoader:
         member_names = [*PERSON_KEYS, "household_id", "sort_order", "organisation_id"]
         household_names = ["id", "organisation_id", "number", *HOUSEHOLD_COLUMNS, "created_at", "updated_at"]
         members = 0
+        # On SQLite the driver calls Django's adapter for each amount and time stamp, 460,000
+        # Python calls for 57,000 households; written as the adapters would write them
+        # (str(Decimal), isoformat(" ")), the same rows insert 0.5 s sooner.
+        row: Callable[[_Household], tuple[Any, ...]] = self._household_row
+        stamp: object = now
+        if connection.vendor == "sqlite":
+            row, stamp = self._household_row_text, now.isoformat(" ")
         with _bulk_settings(), BackgroundInserter() as writer:
             for start in range(0, len(new), BATCH):
                 batch = new[start : start + BATCH]
                 writer.put(
                     Household,
                     household_names,
-                    [(hh.data["_pk"], org.pk, hh.number, *self._household_row(hh), now, now) for hh in batch],
+                    [(hh.data["_pk"], org.pk, hh.number, *row(hh), stamp, stamp) for hh in batch],
                 )
             for start in range(0, len(good), BATCH):
                 org_pk = org.pk
@@ -804,6 +818,12 @@ class HouseholdLoader:
             changes={"households": len(good), "members": members, "new_rows": created, "updated_rows": updated},
         )
         return created, updated
+
+    def _household_row_text(self, hh: _Household) -> tuple[Any, ...]:
+        """`_household_row` with its amounts as SQLite's adapter writes them."""
+        values = self._household_row(hh)
+        return (*values[:_FIRST_MONEY], *map(str, values[_FIRST_MONEY:_PER_CAPITA]), _text(values[_PER_CAPITA]),
+                *values[_PER_CAPITA + 1 :])  # fmt: skip
 
     def _household_row(self, hh: _Household) -> tuple[Any, ...]:
         """The household's HOUSEHOLD_COLUMNS values, its file checked for completeness."""
