@@ -76,15 +76,16 @@ def gender_from_id(id_number: str) -> str:
     return "M" if int(id_number[16]) % 2 else "F"
 
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # ISO 7064 MOD 11-2
+ID_CHECK_CHARACTERS = "10X98765432"  # by the weighted sum mod 11
 
 
 def id_check_character(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    if len(first17) != len(_WEIGHTS):
+    if len(first17) != len(ID_WEIGHTS):
         raise ValueError("需要17位数字")
-    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
-    return "10X98765432"[total % 11]
+    total = sum(map(operator.mul, map(int, first17), ID_WEIGHTS))
+    return ID_CHECK_CHARACTERS[total % 11]
 
 
 def normalise_mobile(value: object) -> str:

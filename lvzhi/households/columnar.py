@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from lvzhi.core.excel import SpreadsheetError, csv_delimiter, decode_csv, load_source, sheet_kind
-from lvzhi.core.identity import EARLIEST_BIRTH
+from lvzhi.core.identity import EARLIEST_BIRTH, ID_CHECK_CHARACTERS, ID_WEIGHTS
 from lvzhi.core.importing import HEADER_SEARCH_ROWS, ImportReport
 from lvzhi.core.text import clean
 from lvzhi.households.models import Relation
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 # Cell types a column may hold: what python-calamine would hand the loader, unchanged.
 _PLAIN = (pl.String, pl.Float64, pl.Int64, pl.Boolean, pl.Null)
 _DATES = (pl.Date, pl.Datetime)
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _DEDUPED = re.compile(r"^(.*)_\d+$")  # fastexcel's name for a second column of the same header
 
 
@@ -89,15 +88,13 @@ def read_frame(importer: HouseholdImporter, source: str | Path | bytes, filename
 
 
 def _csv(content: bytes) -> pl.DataFrame:
-    text = decode_csv(content)
-    if content.startswith(b"\xef\xbb\xbf"):
-        raw = content[3:]
-    elif content.isascii() or text.encode("utf-8") == content:
-        raw = content
-    else:
-        raw = text.encode("utf-8")  # GBK, as the loader decoded it
+    text = decode_csv(content)  # the loader's encoding detection; Polars reads UTF-8
     frame = pl.read_csv(
-        io.BytesIO(raw), has_header=False, infer_schema=False, separator=csv_delimiter(text), quote_char='"'
+        io.BytesIO(text.encode("utf-8")),
+        has_header=False,
+        infer_schema=False,
+        separator=csv_delimiter(text),
+        quote_char='"',
     )
     if not frame.height:
         raise Declined("empty file")
@@ -118,7 +115,7 @@ def _workbook(content: bytes) -> pl.DataFrame:
     names = [c.name for c in sheet.available_columns()]
     for name in names:
         if (match := _DEDUPED.match(name)) and match.group(1) in names:
-            raise Declined("two columns with one header")  # two columns of one header: the loader says so
+            raise Declined("two columns with one header")  # the loader says so
     return sheet.to_polars()
 
 
@@ -141,13 +138,16 @@ class _Column:
         self.values, self.rows = values, rows
         self.blank = [v is None or v == "" for v in values]  # the loader's "not filled in"
 
+    def per_row(self, dtype: Any = None) -> pl.Series:
+        """Each row's parsed value."""
+        return self.rows.replace_strict(range(len(self.values)), self.values, return_dtype=dtype)
+
     @classmethod
-    def parsed(cls, series: pl.Series, parse: Callable[[object], Any], *, dates: bool = False) -> _Column:
+    def parsed(cls, series: pl.Series, parse: Callable[[Any], Any], *, dates: bool = False) -> _Column:
         """Every distinct cell parsed by the loader's parser; a cell it refuses declines."""
         if not isinstance(series.dtype, (_PLAIN + _DATES) if dates else _PLAIN):
-            raise Declined(
-                "a column of dates or mixed kinds"
-            )  # e.g. a date in a text column: the loader would see a datetime
+            # e.g. a date in a text column: the loader would see a datetime
+            raise Declined("a column of dates or mixed kinds")
         values: list[Any] = []
         index: dict[Any, int] = {}
 
@@ -188,7 +188,7 @@ def _id_checks(ids: pl.Series, today: dt.date) -> tuple[pl.Series, pl.Series]:
         raise Declined("ID numbers typed as numbers")  # numbers: Excel has dropped the last digits, the loader says so
     frame = pl.DataFrame({"id": ids})
     digits = [pl.col("id").str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(17)]
-    check = pl.lit("10X98765432").str.slice(sum(d * w for d, w in zip(digits, _WEIGHTS, strict=True)) % 11, 1)
+    check = pl.lit(ID_CHECK_CHARACTERS).str.slice(sum(d * w for d, w in zip(digits, ID_WEIGHTS, strict=True)) % 11, 1)
     birth = pl.col("id").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     out = frame.select(
         ok=pl.col("id").str.contains(r"^[0-9]{17}[0-9X]$")
@@ -227,12 +227,12 @@ def vouch(
         else None
     )
     if birth is not None:
-        stated = birth.rows.replace_strict(range(len(birth.values)), birth.values, return_dtype=pl.Date)
+        stated = birth.per_row(pl.Date)
         if not (stated.is_null() | (stated == id_birth)).all():
             raise Declined("a birth date that contradicts the ID number")
     repeat = {k: _Column.parsed(column(k), parsers[k]) for k in person_keys}
     sexes = repeat["sex"]
-    stated_sex = sexes.rows.replace_strict(range(len(sexes.values)), sexes.values, return_dtype=pl.String)
+    stated_sex = sexes.per_row(pl.String)
     if not ((stated_sex == "") | (stated_sex == id_sex)).all():
         raise Declined("a sex that contradicts the ID number")
     number = _Column.parsed(column("number"), parsers["number"])
@@ -241,18 +241,13 @@ def vouch(
     # loader parses the household's columns together.
     main = house["main_cause"]
     other_cells = _Column.parsed(column("other_causes"), parsers["other_causes"])
-    pairs = pl.DataFrame({"m": main.rows, "o": other_cells.rows})
-    distinct = pairs.unique(maintain_order=True)
-    stored: list[str] = []
-    index: dict[str, int] = {}
-    pair_class = []
-    for m, o in distinct.iter_rows():
-        value = ",".join(dict.fromkeys(c for c in other_cells.values[o] or () if c != main.values[m]))
-        pair_class.append(index.setdefault(value, len(stored)))
-        if pair_class[-1] == len(stored):
-            stored.append(value)
-    classes = distinct.with_columns(c=pl.Series(pair_class, dtype=pl.UInt32))
-    house["other_causes"] = _Column(stored, pairs.join(classes, on=["m", "o"], how="left", maintain_order="left")["c"])
+    pairs, pair_of = _combinations(pl.DataFrame({"m": main.rows, "o": other_cells.rows}))
+
+    def stored(pair: int) -> str:
+        m, o = pairs[pair]
+        return ",".join(dict.fromkeys(c for c in other_cells.values[o] or () if c != main.values[m]))
+
+    house["other_causes"] = _Column.parsed(pair_of.cast(pl.Int64), stored)
     # Household rules over the parsed values: one 户主, and each household column either
     # blank or the same on every row of the household.
     relation = repeat["relation"]
@@ -272,14 +267,13 @@ def vouch(
     if not (groups["_heads"].list.len() == 1).all() or any((groups[f"_n_{k}"] > 1).any() for k in house):
         raise Declined("a household without exactly one head or with disagreeing cells")
     if not groups["h"].equals(pl.int_range(0, len(number.values), dtype=pl.UInt32, eager=True), check_names=False):
-        raise Declined(
-            "household classes out of order"
-        )  # cannot happen: the classes of 户编号 are numbered in order of first appearance
+        # Cannot happen: the classes of 户编号 are numbered in order of first appearance.
+        raise Declined("household classes out of order")
     # Members as the loader builds them (PERSON_KEYS order), grouped by household in file order.
-    person = {k: _values(repeat[k]) for k in person_keys}
+    person = {k: repeat[k].per_row() for k in person_keys}
     if "ethnicity" in person:
         person["ethnicity"] = person["ethnicity"].replace("", "汉族").fill_null("汉族")
-    person.update(sex=id_sex, name=_values(names), id_number=ids, birth_date=id_birth)
+    person.update(sex=id_sex, name=names.per_row(), id_number=ids, birth_date=id_birth)
     members = (
         pl.DataFrame({"h": number.rows, **{k: person[k] for k in PERSON_KEYS}})
         .sort("h", maintain_order=True)
@@ -291,19 +285,15 @@ def vouch(
     own = [k for k in household_keys if k in HOUSEHOLD_OWN]
     shared = [k for k in household_keys if k not in HOUSEHOLD_OWN]
     own_values = [[table[c] for c in groups[k].to_list()] for k, table in ((k, house[k].values) for k in own)]
-    combos = groups.select(shared).with_row_index("_h")
-    distinct = combos.unique(shared, maintain_order=True)
-    commons = [{k: house[k].values[c] for k, c in zip(shared, row, strict=True)} for row in distinct.drop("_h").rows()]
-    common_of = combos.join(distinct.with_row_index("_c").drop("_h"), on=shared, how="left", maintain_order="left")[
-        "_c"
-    ].to_list()
+    combos, combo_of = _combinations(groups.select(shared))
+    commons = [{k: house[k].values[c] for k, c in zip(shared, combo, strict=True)} for combo in combos]
     households: dict[str, _Household] = {}
     start = 0
     for number_, rows_, heads, c, values in zip(
         number.values,
         groups["_row"].to_list(),
         groups["_heads"].to_list(),
-        common_of,
+        combo_of.to_list(),
         zip(*own_values, strict=True),
         strict=True,
     ):
@@ -317,9 +307,12 @@ def vouch(
     return _Pass(households, {}, {}, [], n)
 
 
-def _values(column: _Column) -> pl.Series:
-    """Each row's parsed value."""
-    return column.rows.replace_strict(range(len(column.values)), column.values)
+def _combinations(frame: pl.DataFrame) -> tuple[list[tuple[Any, ...]], pl.Series]:
+    """The distinct rows of ``frame`` in order of first appearance, and each row's index
+    among them (values repeated from row to row are looked up once per combination)."""
+    distinct = frame.unique(maintain_order=True)
+    index = frame.join(distinct.with_row_index("_c"), on=frame.columns, how="left", maintain_order="left")["_c"]
+    return distinct.rows(), index
 
 
 def _birth_or_none(parse: Callable[[object], Any]) -> Callable[[object], Any]:

@@ -638,16 +638,15 @@ class HouseholdLoader:
         self, found: _Pass, report: ImportReport, labels: Mapping[str, str], total: int, *, vouched: bool = False
     ) -> None:
         """The rules over whole households and the database, then the save (or not). A pass
-        the fast path vouched for declines here if the database holds one of its ID numbers:
-        the per-row loader names the rows."""
+        the fast path vouched for skips the database query: the unique index on ID numbers
+        refuses a number registered elsewhere while saving, the save rolls back, and the
+        per-row loader runs the query and names the rows. Should a household rule find
+        anything in such a pass, it declines too."""
         households, errors = found.households, report.errors
         self._household_rules(households, errors, labels.__getitem__)
         if not vouched:
             self._database_duplicates(households, found.seen_ids, errors, labels.__getitem__)
-        # A vouched file skips the query: the unique index on ID numbers refuses a number
-        # registered elsewhere while saving, the save rolls back, and the per-row loader
-        # runs the query and names the rows.
-        if vouched and errors:
+        elif errors:
             from lvzhi.households.columnar import Declined
 
             raise Declined("a household rule")
@@ -783,7 +782,7 @@ class HouseholdLoader:
         # the next batch is prepared: completeness check, member rows).
         member_names = [*PERSON_KEYS, "household_id", "sort_order", "organisation_id"]
         household_names = ["id", "organisation_id", "number", *HOUSEHOLD_COLUMNS, "created_at", "updated_at"]
-        members = 0
+        members, org_pk = 0, org.pk
         # On SQLite the driver calls Django's adapter for each amount and time stamp, 460,000
         # Python calls for 57,000 households; written as the adapters would write them
         # (str(Decimal), isoformat(" ")), the same rows insert 0.5 s sooner.
@@ -797,10 +796,9 @@ class HouseholdLoader:
                 writer.put(
                     Household,
                     household_names,
-                    [(hh.data["_pk"], org.pk, hh.number, *row(hh), stamp, stamp) for hh in batch],
+                    [(hh.data["_pk"], org_pk, hh.number, *row(hh), stamp, stamp) for hh in batch],
                 )
             for start in range(0, len(good), BATCH):
-                org_pk = org.pk
                 rows = [
                     (*m, household_id, order, org_pk)
                     for hh in good[start : start + BATCH]
@@ -916,13 +914,17 @@ class HouseholdImporter(Importer):
         from lvzhi.households.columnar import Declined, read_frame
 
         loader = HouseholdLoader(actor=self.actor, organisation=self.organisation, progress=self.progress)
+
+        def new_report() -> ImportReport:
+            return ImportReport(kind=self.kind, filename=filename, mode=Mode(mode), dry_run=dry_run)
+
         try:  # the fast path, for a file in which every row is valid
             if not self.fast_path:
                 raise Declined("switched off")
             data, headers, warnings = read_frame(self, source, filename)
             if self.progress:
                 self.progress(int(data.height * 0.1), data.height)
-            report = ImportReport(kind=self.kind, filename=filename, mode=Mode(mode), dry_run=dry_run)
+            report = new_report()
             report.warnings.extend(warnings)
             try:
                 loader.load_frame(data, report, headers=headers)
@@ -933,7 +935,7 @@ class HouseholdImporter(Importer):
         except Declined as why:  # the reason names no cell: no personal data in the log
             logger.info("household import: the per-row loader takes the file (%s)", why)
             self.fast, self.declined = False, str(why)
-        report = ImportReport(kind=self.kind, filename=filename, mode=Mode(mode), dry_run=dry_run)
+        report = new_report()
         grid = self.read_grid(source, filename, report)
         if grid is None:
             return report
