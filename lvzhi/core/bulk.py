@@ -33,7 +33,7 @@ def insert_rows(model: Any, rows: Iterable[dict[str, Any]], *, with_pk: bool = T
     defaults = _defaults(model, fields, constants)
     names = [f.attname for f in fields]
     values = ([row[n] if n in row else defaults[n] for n in names] for row in rows)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # the driver's errors as Django's
         return _write(cursor.cursor, connection.vendor, model._meta.db_table, _columns(fields), values)
 
 
@@ -105,6 +105,7 @@ class BackgroundInserter:
 
     def __enter__(self) -> BackgroundInserter:
         connection.ensure_connection()
+        self._connection = connection  # the caller's (the thread's own `connection` is another)
         self._raw = connection.connection
         self._vendor = connection.vendor
         # SQLite writes in this process: binding each row needs the GIL, which the caller's
@@ -144,7 +145,8 @@ class BackgroundInserter:
     def _insert(self, table: str, columns: list[str], rows: list[Sequence[Any]]) -> None:
         cursor = self._raw.cursor()
         try:
-            self.count += _write(cursor, self._vendor, table, columns, rows)
+            with self._connection.wrap_database_errors:  # the driver's errors as Django's
+                self.count += _write(cursor, self._vendor, table, columns, rows)
         finally:
             cursor.close()
 

@@ -790,18 +790,20 @@ class HouseholdLoader:
         stamp: object = now
         if connection.vendor == "sqlite":
             row, stamp = self._household_row_text, now.isoformat(" ")
+        # A batch's households, then their members: the server inserts members (most of its
+        # work) while the next households' rows are prepared.
         with _bulk_settings(), BackgroundInserter() as writer:
-            for start in range(0, len(new), BATCH):
-                batch = new[start : start + BATCH]
-                writer.put(
-                    Household,
-                    household_names,
-                    [(hh.data["_pk"], org_pk, hh.number, *row(hh), stamp, stamp) for hh in batch],
-                )
             for start in range(0, len(good), BATCH):
+                batch = good[start : start + BATCH]
+                if fresh := [hh for hh in batch if hh.data["_new"]]:
+                    writer.put(
+                        Household,
+                        household_names,
+                        [(hh.data["_pk"], org_pk, hh.number, *row(hh), stamp, stamp) for hh in fresh],
+                    )
                 rows = [
                     (*m, household_id, order, org_pk)
-                    for hh in good[start : start + BATCH]
+                    for hh in batch
                     for household_id in (hh.data["_pk"],)
                     for order, m in enumerate(hh.members)
                 ]
@@ -847,26 +849,11 @@ class HouseholdLoader:
         )  # fmt: skip
 
 
-def _driver_integrity_error() -> type[Exception]:
-    """The driver's own IntegrityError: the bulk writer uses the driver's cursor, which
-    Django does not wrap."""
-    error: type[Exception] = connection.Database.IntegrityError  # type: ignore[attr-defined]
-    return error
-
-
 @contextlib.contextmanager
 def _bulk_settings() -> Iterator[None]:
     """Settings for the writes of one import. On SQLite, a 256 MB page cache (the default is
     2 MB): the unique index of a province's ID numbers is far larger, and each new number
     lands on a random page of it."""
-    if connection.vendor == "postgresql":
-        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at commit, after
-        # the last row, while this process waits. Checked as rows arrive, the server does
-        # that work while we prepare the next batch.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        yield
-        return
     if connection.vendor != "sqlite":
         yield
         return
@@ -928,7 +915,7 @@ class HouseholdImporter(Importer):
             report.warnings.extend(warnings)
             try:
                 loader.load_frame(data, report, headers=headers)
-            except (IntegrityError, _driver_integrity_error()) as exc:  # see `_finish`; rolled back
+            except IntegrityError as exc:  # see `_finish`; rolled back
                 raise Declined("the database refused a row") from exc
             self.fast = True
             return report
