@@ -1,12 +1,18 @@
 """Bulk inserts for large loads (household registers, historic ledgers, benchmarks): binary
 COPY on PostgreSQL (about 500k rows/s here), the driver's executemany in batches on SQLite —
-not the ORM's per-object path."""
+not the ORM's per-object path.
+
+Binary rather than text COPY: psycopg formats 200,000 household members in 0.2 s of this
+process's CPU instead of 0.6-0.7 s, and the server parses no text. Values must then be of
+the column's Python type (str for text, int for integers, Decimal for numeric, date, aware
+datetime), as the ORM would hand them over."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -37,21 +43,30 @@ def insert_rows(model: Any, rows: Iterable[dict[str, Any]], *, with_pk: bool = T
         return _write(cursor.cursor, connection.vendor, model._meta.db_table, _columns(fields), values)
 
 
-def _columns(fields: Sequence[Any]) -> list[str]:
-    return [connection.ops.quote_name(f.column) for f in fields]
+class _Columns(NamedTuple):
+    names: list[str]  # quoted
+    types: list[str]  # PostgreSQL's, for a binary COPY: "varchar(30)" -> "varchar"
 
 
-def _write(raw: Any, vendor: str, table: str, columns: Sequence[str], values: Iterable[Sequence[Any]]) -> int:
+def _columns(fields: Sequence[Any]) -> _Columns:
+    return _Columns(
+        [connection.ops.quote_name(f.column) for f in fields],
+        [re.sub(r"\(.*\)", "", f.db_type(connection) or "").strip() for f in fields],
+    )
+
+
+def _write(raw: Any, vendor: str, table: str, columns: _Columns, values: Iterable[Sequence[Any]]) -> int:
     """Rows (in the order of ``columns``) through the driver's own cursor or connection:
     binary COPY on PostgreSQL, executemany in batches on SQLite ("?" placeholders)."""
     count = 0
     if vendor == "postgresql":
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        with raw.copy(f"COPY {table} ({', '.join(columns.names)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(columns.types)
             for row in values:
                 copy.write_row(row)
                 count += 1
         return count
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
+    sql = f"INSERT INTO {table} ({', '.join(columns.names)}) VALUES ({', '.join(['?'] * len(columns.names))})"
     batch: list[Sequence[Any]] = []
     for row in values:
         batch.append(row)
@@ -98,7 +113,7 @@ class BackgroundInserter:
         import queue
         import threading
 
-        self._queue: queue.Queue[tuple[str, list[str], list[Sequence[Any]]] | None] = queue.Queue(maxsize=3)
+        self._queue: queue.Queue[tuple[str, _Columns, list[Sequence[Any]]] | None] = queue.Queue(maxsize=3)
         self._thread = threading.Thread(target=self._run, name="lvzhi-bulk-insert", daemon=True)
         self._error: BaseException | None = None
         self.count = 0
@@ -142,7 +157,7 @@ class BackgroundInserter:
         else:
             self._insert(*item)
 
-    def _insert(self, table: str, columns: list[str], rows: list[Sequence[Any]]) -> None:
+    def _insert(self, table: str, columns: _Columns, rows: list[Sequence[Any]]) -> None:
         cursor = self._raw.cursor()
         try:
             with self._connection.wrap_database_errors:  # the driver's errors as Django's

@@ -172,8 +172,10 @@ class _Column:
             rule = getattr(parse, "plain", None)
             if rule is not None and cells.dtype == pl.String:
                 pattern, limit = rule
-                plain = (cells.str.contains(pattern) & (cells.str.len_chars() <= limit)).to_list()
-                classes = [class_of(cell, ok) for cell, ok in zip(cells.to_list(), plain, strict=True)]
+                plain = cells.str.contains(pattern) & (cells.str.len_chars() <= limit)
+                if plain.all() and not series.null_count():  # each distinct cell is its own value
+                    return cls(cells.to_list(), series.replace_strict(cells, range(len(cells)), return_dtype=pl.UInt32))
+                classes = [class_of(cell, ok) for cell, ok in zip(cells.to_list(), plain.to_list(), strict=True)]
             else:
                 classes = [class_of(cell) for cell in cells.to_list()]
             rows = series.replace_strict(cells, classes, default=None, return_dtype=pl.UInt32)
