@@ -25,7 +25,7 @@ CHECKS = (
 )
 TOLERANCE = Decimal(1)  # 元: rounding in hand-made sheets
 # Usual ages of each stage of schooling (inclusive), generous at both ends.
-SCHOOL_AGES = {
+SCHOOL_AGES: dict[str, tuple[int, int]] = {
     Schooling.PRESCHOOL: (2, 7),
     Schooling.PRIMARY: (5, 15),
     Schooling.JUNIOR: (10, 19),
