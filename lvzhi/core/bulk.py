@@ -111,10 +111,8 @@ class BackgroundInserter:
 
     def __init__(self) -> None:
         import queue
-        import threading
 
         self._queue: queue.Queue[tuple[str, _Columns, list[Sequence[Any]]] | None] = queue.Queue(maxsize=3)
-        self._thread = threading.Thread(target=self._run, name="lvzhi-bulk-insert", daemon=True)
         self._error: BaseException | None = None
         self.count = 0
 
@@ -129,6 +127,9 @@ class BackgroundInserter:
         # process while this one prepares the next batch.
         self._threaded = self._vendor == "postgresql"
         if self._threaded:
+            import threading
+
+            self._thread = threading.Thread(target=self._run, name="lvzhi-bulk-insert", daemon=True)
             self._thread.start()
         return self
 
