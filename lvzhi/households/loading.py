@@ -663,7 +663,13 @@ class HouseholdLoader:
         errors.sort(key=lambda e: e.row)
         if report.dry_run or report.rejected or not good:
             return
-        created, updated = self._save(good)
+        progress, start, saving = self.progress, int(total * (0.5 if vouched else 0.7)), max(1, report.valid)
+
+        def saved(rows: int) -> None:  # the save's share of the bar, from where the checks left it
+            if progress:
+                progress(start + (total - start) * rows // saving, total)
+
+        created, updated = self._save(good, saved)
         report.created, report.updated = created, updated
         report.saved = True
         report.warnings.append(
@@ -734,7 +740,9 @@ class HouseholdLoader:
     # -- saving ----------------------------------------------------------------------------------
 
     @transaction.atomic
-    def _save(self, good: list[_Household]) -> tuple[int, int]:
+    def _save(self, good: list[_Household], saved: Callable[[int], None] = lambda rows: None) -> tuple[int, int]:
+        """Write the households and their members (all or nothing); ``saved`` hears how many
+        of their rows have been handed to the writer, after each batch."""
         from lvzhi.audit.log import record
         from lvzhi.core.bulk import BackgroundInserter, reserve_ids
 
@@ -782,7 +790,7 @@ class HouseholdLoader:
         # the next batch is prepared: completeness check, member rows).
         member_names = [*PERSON_KEYS, "household_id", "sort_order", "organisation_id"]
         household_names = ["id", "organisation_id", "number", *HOUSEHOLD_COLUMNS, "created_at", "updated_at"]
-        members, org_pk = 0, org.pk
+        members, handed, org_pk = 0, 0, org.pk
         # On SQLite the driver calls Django's adapter for each amount and time stamp, 460,000
         # Python calls for 57,000 households; written as the adapters would write them
         # (str(Decimal), isoformat(" ")), the same rows insert 0.5 s sooner.
@@ -809,6 +817,8 @@ class HouseholdLoader:
                 ]
                 members += len(rows)
                 writer.put(HouseholdMember, member_names, rows)
+                handed += sum(len(hh.rows) for hh in batch)
+                saved(handed)
         created = sum(len(hh.rows) for hh in new)
         updated = sum(len(hh.rows) for hh in changed)
         record(
