@@ -42,7 +42,9 @@ def _names(child: str, column: str) -> tuple[str, str]:
 # against a register of millions, and is not left to the planner: with statistics gathered
 # while the register was empty it turned `NOT EXISTS` into a scan of the whole parent index
 # per new row, and a 200,000-row import took minutes instead of seconds.
-PLAN = "SET enable_seqscan = off"  # nor a sequential scan of the parent, whatever the statistics say
+# Nor a sequential scan of the parent, whatever the statistics say; and the tables are found
+# in the schema they were created in, whatever search_path a session sets.
+PLAN = "SET enable_seqscan = off SET search_path FROM CURRENT"
 
 
 def _create(child: str, column: str, parent: str) -> str:
