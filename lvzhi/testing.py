@@ -13,6 +13,7 @@ through the same actions as the UI (never by writing rows directly).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lvzhi.accounts import actions as account_actions
 from lvzhi.accounts.models import Role, User
@@ -23,6 +24,18 @@ from lvzhi.organisations import actions as org_actions
 from lvzhi.organisations.models import BodyKind, HandlingUnit, Organisation
 
 PASSWORD = "Lvzhi@2026"
+
+
+def postgres_connection() -> Any:
+    """A psycopg connection of its own to the test database (PostgreSQL), as another process
+    or worker would hold: what it sees is what is committed."""
+    import psycopg
+    from django.db import connection
+
+    s = connection.settings_dict
+    return psycopg.connect(
+        dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"], host=s["HOST"], port=s["PORT"] or 5432
+    )
 
 
 def make_id_number(first17: str) -> str:

@@ -130,12 +130,6 @@ HOUSEHOLD_COLUMNS = (
     "township_id", "village_id", "group", "head_name", "phone", "main_cause", "other_causes", *MONEY_KEYS, "size",
     *CHECK_KEYS, "status", "exit_year", "helper_name", "helper_phone", "problem_count", "problems",
 )  # fmt: skip
-_FIRST_MONEY, _PER_CAPITA = HOUSEHOLD_COLUMNS.index(MONEY_KEYS[0]), HOUSEHOLD_COLUMNS.index("per_capita_income")
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
 
 YES = {"是", "有", "√", "✓", "达标", "已保障", "y", "yes", "true", "1"}
 NO = {"否", "无", "×", "✗", "未达标", "未保障", "n", "no", "false", "0"}
@@ -791,13 +785,6 @@ class HouseholdLoader:
         member_names = [*PERSON_KEYS, "household_id", "sort_order", "organisation_id"]
         household_names = ["id", "organisation_id", "number", *HOUSEHOLD_COLUMNS, "created_at", "updated_at"]
         members, handed, org_pk = 0, 0, org.pk
-        # On SQLite the driver calls Django's adapter for each amount and time stamp, 460,000
-        # Python calls for 57,000 households; written as the adapters would write them
-        # (str(Decimal), isoformat(" ")), the same rows insert 0.5 s sooner.
-        row: Callable[[_Household], tuple[Any, ...]] = self._household_row
-        stamp: object = now
-        if connection.vendor == "sqlite":
-            row, stamp = self._household_row_text, now.isoformat(" ")
         # A batch's households, then their members: the server inserts members (most of its
         # work) while the next households' rows are prepared.
         with _bulk_settings(), BackgroundInserter() as writer:
@@ -807,7 +794,7 @@ class HouseholdLoader:
                     writer.put(
                         Household,
                         household_names,
-                        [(hh.data["_pk"], org_pk, hh.number, *row(hh), stamp, stamp) for hh in fresh],
+                        [(hh.data["_pk"], org_pk, hh.number, *self._household_row(hh), now, now) for hh in fresh],
                     )
                 rows = [
                     (*m, household_id, order, org_pk)
@@ -828,12 +815,6 @@ class HouseholdLoader:
             changes={"households": len(good), "members": members, "new_rows": created, "updated_rows": updated},
         )
         return created, updated
-
-    def _household_row_text(self, hh: _Household) -> tuple[Any, ...]:
-        """`_household_row` with its amounts as SQLite's adapter writes them."""
-        values = self._household_row(hh)
-        return (*values[:_FIRST_MONEY], *map(str, values[_FIRST_MONEY:_PER_CAPITA]), _text(values[_PER_CAPITA]),
-                *values[_PER_CAPITA + 1 :])  # fmt: skip
 
     def _household_row(self, hh: _Household) -> tuple[Any, ...]:
         """The household's HOUSEHOLD_COLUMNS values, its file checked for completeness."""

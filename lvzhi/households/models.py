@@ -90,6 +90,10 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
 
 
 class Household(models.Model):
+    # On PostgreSQL the references of households and members (to committee, township,
+    # village; member to household) are checked per statement by triggers, not by foreign
+    # key constraints (migration 0004, which says why). A migration that alters one of
+    # these fields there must drop and re-create those triggers.
     organisation = models.ForeignKey(
         "organisations.Organisation",
         on_delete=models.PROTECT,

@@ -32,9 +32,9 @@ REFERENCES = [
 ]
 
 
-def _names(child: str, column: str) -> tuple[str, str]:
-    base = f"lvzhi_ref_{child.removeprefix('households_')}_{column.removesuffix('_id')}"
-    return base, f"{child}_{column}_fk"
+def _base(child: str, column: str) -> str:
+    """The prefix of the reference's functions and triggers."""
+    return f"lvzhi_ref_{child.removeprefix('households_')}_{column.removesuffix('_id')}"
 
 
 # Each check looks the statement's distinct ids up in the other table's index (`= ANY` of an
@@ -48,7 +48,7 @@ PLAN = "SET enable_seqscan = off SET search_path FROM CURRENT"
 
 
 def _create(child: str, column: str, parent: str) -> str:
-    base, _ = _names(child, column)
+    base = _base(child, column)
     violation = (
         f"RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', "
         f'MESSAGE = \'insert or update on table "{child}" violates the reference of {column} to "{parent}"\''
@@ -105,7 +105,7 @@ CREATE TRIGGER {base}_renamed AFTER UPDATE OF id ON {parent}
 
 
 def _drop(child: str, column: str, parent: str) -> str:
-    base, _ = _names(child, column)
+    base = _base(child, column)
     return f"""
 DROP TRIGGER {base}_new ON {child};
 DROP TRIGGER {base}_changed ON {child};
@@ -138,9 +138,8 @@ def backwards(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         for child, column, parent in REFERENCES:
             cursor.execute(_drop(child, column, parent))
-            _, constraint = _names(child, column)
             cursor.execute(
-                f'ALTER TABLE {child} ADD CONSTRAINT "{constraint}" FOREIGN KEY ({column}) '
+                f'ALTER TABLE {child} ADD CONSTRAINT "{child}_{column}_fk" FOREIGN KEY ({column}) '
                 f"REFERENCES {parent} (id) DEFERRABLE INITIALLY DEFERRED"
             )
 

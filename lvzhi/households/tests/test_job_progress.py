@@ -15,7 +15,7 @@ from lvzhi.households.loading import HouseholdImporter
 from lvzhi.households.models import Household, ImportJob, JobStatus
 from lvzhi.households.testing import synthetic_rows
 from lvzhi.households.tests.test_fast_path import csv_bytes
-from lvzhi.testing import World
+from lvzhi.testing import World, postgres_connection
 
 ROWS = 300
 
@@ -37,12 +37,7 @@ def test_progress_moves_during_the_save(world: World, monkeypatch: pytest.Monkey
 
 def _outside(job_id: int) -> tuple[str, int]:
     """The job row as the page sees it: through a connection of its own."""
-    import psycopg
-
-    s = connection.settings_dict
-    with psycopg.connect(
-        dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"], host=s["HOST"], port=s["PORT"] or 5432
-    ) as other:
+    with postgres_connection() as other:
         row = other.execute(f"SELECT status, done FROM {ImportJob._meta.db_table} WHERE id = %s", [job_id]).fetchone()
     assert row is not None
     return str(row[0]), int(row[1])

@@ -18,7 +18,7 @@ from lvzhi.households.loading import HouseholdImporter
 from lvzhi.households.models import Household, HouseholdMember, Township, Village
 from lvzhi.households.testing import id_number, synthetic_rows
 from lvzhi.households.tests.test_fast_path import csv_bytes
-from lvzhi.testing import World
+from lvzhi.testing import World, postgres_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MEMBERS = HouseholdMember._meta.db_table
@@ -113,15 +113,6 @@ def test_a_household_needs_its_village_township_and_committee(imported: World) -
 # -- two transactions at once (PostgreSQL: the triggers' locks) --------------------------------
 
 
-def _connect() -> Any:
-    import psycopg
-
-    s = connection.settings_dict
-    return psycopg.connect(
-        dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"], host=s["HOST"], port=s["PORT"] or 5432
-    )
-
-
 def _insert_member(conn: Any, row: dict[str, Any]) -> None:
     names = list(row)
     conn.execute(
@@ -146,7 +137,7 @@ def _race(first: Any, second: Any) -> BaseException | None:
     """``first`` runs on one connection and stays uncommitted; ``second`` runs (and commits)
     on another, which must wait for the first's locks; then the first commits. Returns
     what the second raised."""
-    one, two = _connect(), _connect()
+    one, two = postgres_connection(), postgres_connection()
     outcome: list[BaseException | None] = []
 
     def run() -> None:
