@@ -12,9 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def _defaults(model: Any, fields: Sequence[Any], constants: dict[str, Any]) -> dict[str, Any]:
@@ -49,26 +52,43 @@ class _Columns(NamedTuple):
     as_text: list[tuple[int, Callable[[Any], str]]]  # SQLite: (position, Django's adapter)
 
 
-# Django's SQLite adapters, by field type. The driver calls the registered adapter for each
-# Decimal, date and datetime it binds, a Python callback per value (460,000 of them for the
-# households of a 200,000-person import); applied here, the same text is written and each
-# column's conversion is looked up once per batch.
-_SQLITE_TEXT: dict[str, Callable[[Any], str]] = {
-    "DecimalField": str,
-    "DateField": dt.date.isoformat,
-    "DateTimeField": lambda value: value.isoformat(" "),
+def _last_stamp() -> Callable[[Any], str]:
+    """A DateTimeField's conversion that remembers the last value: the column is mostly one
+    time stamp for a whole load (created_at, updated_at), written out once, not per row."""
+    last: Any = None
+    text = ""
+
+    def convert(value: Any) -> str:
+        nonlocal last, text
+        if value is not last:  # `last` holds the value, so its identity cannot be reused
+            last, text = value, value.isoformat(" ")
+        return text
+
+    return convert
+
+
+# Django's SQLite adapters, by field type (each entry makes a column's conversion). The
+# driver calls the registered adapter for each Decimal, date and datetime it binds, a Python
+# callback per value (460,000 of them for the households of a 200,000-person import);
+# applied here, the same text is written and each column's conversion is looked up once per
+# batch.
+_SQLITE_TEXT: dict[str, Callable[[], Callable[[Any], str]]] = {
+    "DecimalField": lambda: str,
+    "DateField": lambda: dt.date.isoformat,
+    "DateTimeField": _last_stamp,
 }
 
 
-def _columns(fields: Sequence[Any]) -> _Columns:
-    sqlite = connection.vendor == "sqlite"
+def _columns(fields: Sequence[Any], *, text: bool = True) -> _Columns:
+    """The columns of ``fields``; ``text=False``: no conversion to SQLite's text."""
+    sqlite = text and connection.vendor == "sqlite"
     return _Columns(
         [connection.ops.quote_name(f.column) for f in fields],
         [re.sub(r"\(.*\)", "", f.db_type(connection) or "").strip() for f in fields],
         [
-            (i, _SQLITE_TEXT[f.get_internal_type()])
+            (i, _SQLITE_TEXT[kind]())
             for i, f in enumerate(fields)
-            if sqlite and f.get_internal_type() in _SQLITE_TEXT
+            if sqlite and (kind := f.get_internal_type()) in _SQLITE_TEXT
         ],
     )
 
@@ -169,16 +189,29 @@ class BackgroundInserter:
         if self._error is not None and exc is None:
             raise self._error
 
-    def put(self, model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]], **constants: Any) -> None:
+    def put_frame(self, model: Any, frame: pl.DataFrame) -> None:
+        """Queue the rows of a Polars frame, a column per attname (every column but the
+        primary key). Polars writes its dates as Django's SQLite text (`_SQLITE_TEXT`),
+        column by column; the driver's adapters take any other value as usual."""
+        if self._vendor == "sqlite":
+            import polars as pl
+
+            frame = frame.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+        self.put(model, frame.columns, frame.rows(), as_text=False)
+
+    def put(
+        self, model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]], as_text: bool = True, **constants: Any
+    ) -> None:
         """Queue rows given as tuples in the order of ``names`` (attnames); every other column
-        but the primary key comes from ``constants`` and then the fields' own defaults."""
+        but the primary key comes from ``constants`` and then the fields' own defaults.
+        ``as_text=False``: on SQLite, the rows' values go to the driver as they are."""
         if self._error is not None:
             raise self._error
         by_name = {f.attname: f for f in model._meta.concrete_fields}
         rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
         defaults = _defaults(model, rest, constants)
         tail = tuple(defaults[f.attname] for f in rest)
-        columns = _columns([*(by_name[n] for n in names), *rest])
+        columns = _columns([*(by_name[n] for n in names), *rest], text=as_text)
         batch: list[Sequence[Any]] = [(*row, *tail) for row in rows] if tail else list(rows)
         item = (model._meta.db_table, columns, batch)
         if self._threaded:

@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 
 from lvzhi.households.models import Household, Relation, Schooling, Status
+
+if TYPE_CHECKING:
+    import polars as pl
 
 CHECKS = (
     ("food_ok", "不愁吃"),
@@ -121,6 +124,77 @@ def problems_of(household: Mapping[str, Any], members: Sequence[Sequence[Any]], 
     elif not status:
         found.append("未填贫困户状态")
     return found
+
+
+# Amounts are compared as floats in `screen`, within a margin that leaves the decision to
+# problems_of: no float error in amounts below a billion 元 is near a millionth.
+_SCREEN_TOLERANCE = float(TOLERANCE) - 1e-6
+
+
+def screen(households: pl.DataFrame, members: pl.DataFrame, today: dt.date) -> pl.Series:
+    """For each household, whether `problems_of` may find something: the same checks as
+    column operations (Polars), amounts compared as floats within a margin. An import runs
+    `problems_of` only on the households flagged, a quarter of a typical register, and
+    stores no problem for the others. Anything `problems_of` checks must be flagged here,
+    or a household would be stored complete when it is not (tests/test_fast_path.py
+    imports files with every message both ways).
+
+    ``households``: a row per household, with the values problems_of reads (amounts as
+    Float64, null when blank; the checks as Boolean); ``members``: "h" (the household's
+    row in ``households``) and the columns of MEMBER_FIELDS."""
+    import polars as pl
+
+    def blank(name: str) -> pl.Expr:
+        value = pl.col(name)
+        return value.is_null() | (value.cast(pl.String) == "")
+
+    birth = pl.col("birth_date")
+    later = birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day() > today.month * 100 + today.day
+    age = today.year - birth.dt.year() - later.cast(pl.Int32)
+    schooling = pl.col("schooling").fill_null("").replace("", _NOT_IN_SCHOOL)
+    low, high = (
+        schooling.replace_strict(list(SCHOOL_AGES), [ages[i] for ages in SCHOOL_AGES.values()], default=None)
+        for i in (0, 1)
+    )
+    wrong_age = pl.when(low.is_null()).then(age.is_between(*COMPULSORY)).otherwise(~age.is_between(low, high))
+    is_head = pl.col("relation") == _HEAD
+    per_household = members.group_by("h").agg(
+        _member=(pl.any_horizontal(blank(MEMBER_FIELDS[i]) for i, _label in _MEMBER_REQUIRED) | wrong_age)
+        .fill_null(False)
+        .any(),
+        _heads=is_head.sum(),
+        _head=pl.col("name").filter(is_head).first(),
+        _count=pl.len(),
+    )
+    kinds = [pl.col(k).fill_null(0) for k in ("income_wages", "income_business", "income_transfer", "income_property")]
+    total = pl.col("income_total").fill_null(0)
+    per_capita = pl.col("per_capita_income")
+    out = pl.col("status") == Status.OUT
+    flags = (
+        households.with_row_index("h")
+        .join(per_household, on="h", how="left", maintain_order="left")
+        .select(
+            pl.any_horizontal(
+                blank("village_id"),
+                blank("head_name"),
+                blank("main_cause"),
+                pl.col("_heads").fill_null(0) != 1,
+                pl.col("_head") != pl.col("head_name"),
+                pl.col("size").fill_null(0) != pl.col("_count").fill_null(0),
+                pl.col("_member").fill_null(False),
+                pl.any_horizontal(k != 0 for k in kinds)
+                & ((pl.sum_horizontal(kinds) - total).abs() > _SCREEN_TOLERANCE),
+                per_capita.is_null() & (total != 0),
+                per_capita.is_not_null()
+                & (pl.col("_count") > 0)
+                & ((per_capita - total / pl.col("_count")).abs() > _SCREEN_TOLERANCE),
+                out & pl.any_horizontal(pl.col(k).fill_null(False).not_() for k, _label in CHECKS),
+                out & (pl.col("exit_year").fill_null(0) == 0),
+                blank("status"),
+            ).fill_null(True)
+        )
+    )
+    return flags.to_series()
 
 
 def _decimal(value: Any) -> Decimal:

@@ -230,6 +230,9 @@ class _Household:
     cells: tuple[Any, ...] = ()  # the same, as written
     parsed: object = None  # the parse they came from (rows repeating it need no comparison)
     heads: list[int] = field(default_factory=list)  # rows naming a 户主, valid or not
+    # The fast path found its file complete (`completeness.screen`): no need to check it
+    # again, and `members` is left empty (they are saved from the path's frame).
+    complete: bool = False
 
 
 def _outcome(value: object, parse: Callable[[object], Any]) -> tuple[Any, str]:
@@ -264,6 +267,9 @@ class _Pass:
     row_household: dict[int, str]
     errors: list[RowError]
     total: int
+    # The fast path's members (a Polars frame: "h", the household's position, and
+    # PERSON_KEYS), which the save writes instead of the households' own lists.
+    members: Any = None
 
 
 class HouseholdLoader:
@@ -663,7 +669,7 @@ class HouseholdLoader:
             if progress:
                 progress(start + (total - start) * rows // saving, total)
 
-        created, updated = self._save(good, saved)
+        created, updated = self._save(good, saved, found.members)
         report.created, report.updated = created, updated
         report.saved = True
         report.warnings.append(
@@ -734,9 +740,12 @@ class HouseholdLoader:
     # -- saving ----------------------------------------------------------------------------------
 
     @transaction.atomic
-    def _save(self, good: list[_Household], saved: Callable[[int], None] = lambda rows: None) -> tuple[int, int]:
+    def _save(
+        self, good: list[_Household], saved: Callable[[int], None] = lambda rows: None, frame: Any = None
+    ) -> tuple[int, int]:
         """Write the households and their members (all or nothing); ``saved`` hears how many
-        of their rows have been handed to the writer, after each batch."""
+        of their rows have been handed to the writer, after each batch. ``frame``: the
+        members of every household in ``good``, from the fast path (`_Pass.members`)."""
         from lvzhi.audit.log import record
         from lvzhi.core.bulk import BackgroundInserter, reserve_ids
 
@@ -785,6 +794,16 @@ class HouseholdLoader:
         member_names = [*PERSON_KEYS, "household_id", "sort_order", "organisation_id"]
         household_names = ["id", "organisation_id", "number", *HOUSEHOLD_COLUMNS, "created_at", "updated_at"]
         members, handed, org_pk = 0, 0, org.pk
+        if frame is not None:  # household ids and order in the household as columns
+            import polars as pl
+
+            ids = pl.Series([hh.data["_pk"] for hh in good], dtype=pl.Int64)
+            frame = frame.select(
+                *PERSON_KEYS,
+                household_id=ids.gather(frame["h"]),
+                sort_order=pl.int_range(pl.len(), dtype=pl.Int32).over("h"),
+                organisation_id=pl.lit(org_pk, dtype=pl.Int64),
+            )
         # A batch's households, then their members: the server inserts members (most of its
         # work) while the next households' rows are prepared.
         with _bulk_settings(), BackgroundInserter() as writer:
@@ -796,15 +815,20 @@ class HouseholdLoader:
                         household_names,
                         [(hh.data["_pk"], org_pk, hh.number, *self._household_row(hh), now, now) for hh in fresh],
                     )
-                rows = [
-                    (*m, household_id, order, org_pk)
-                    for hh in batch
-                    for household_id in (hh.data["_pk"],)
-                    for order, m in enumerate(hh.members)
-                ]
-                members += len(rows)
-                writer.put(HouseholdMember, member_names, rows)
-                handed += sum(len(hh.rows) for hh in batch)
+                people = sum(len(hh.rows) for hh in batch)
+                if frame is not None:
+                    writer.put_frame(HouseholdMember, frame.slice(members, people))
+                    members += people
+                else:
+                    rows = [
+                        (*m, household_id, order, org_pk)
+                        for hh in batch
+                        for household_id in (hh.data["_pk"],)
+                        for order, m in enumerate(hh.members)
+                    ]
+                    members += len(rows)
+                    writer.put(HouseholdMember, member_names, rows)
+                handed += people
                 saved(handed)
         created = sum(len(hh.rows) for hh in new)
         updated = sum(len(hh.rows) for hh in changed)
@@ -819,7 +843,7 @@ class HouseholdLoader:
     def _household_row(self, hh: _Household) -> tuple[Any, ...]:
         """The household's HOUSEHOLD_COLUMNS values, its file checked for completeness."""
         d = hh.data
-        size = d["size"] = len(hh.members)
+        size = d["size"] = len(hh.rows)  # in a household saved, every row is a member
         wages, business, transfer, property_ = (
             ZERO if d[k] is None else d[k]
             for k in ("income_wages", "income_business", "income_transfer", "income_property")
@@ -831,7 +855,7 @@ class HouseholdLoader:
         if per_capita is None and size:
             per_capita = d["per_capita_income"] = (total / size).quantize(CENTS)
         status = d["status"] = d["status"] or Status.POOR
-        found = completeness.problems_of(d, hh.members, self.today)
+        found = [] if hh.complete else completeness.problems_of(d, hh.members, self.today)
         return (
             d["township_id"], d["village_id"], d["group"] or "", d["head_name"] or "", d["phone"] or "",
             d["main_cause"] or "", d["other_causes"] or "", wages, business, transfer, property_, total, per_capita,

@@ -328,3 +328,89 @@ def test_the_strings_marked_plain_are_returned_unchanged(world: World) -> None:
                 claimed += 1
                 assert parse(cell) == cell, (key, cell)
     assert claimed > 1000  # the rule does apply to ordinary cells
+
+
+def test_every_completeness_problem_is_found_both_ways(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path checks only the files its column-wise screen (`completeness.screen`)
+    flags: each kind of problem must be flagged and stored as the loader stores it, with
+    amounts on both sides of the 1 元 tolerance, and complete files left out of the check."""
+    from lvzhi.households import completeness
+
+    today = dt.date.today()
+    seq = iter(range(1, 1000))
+
+    def person(number: str, head: str, name: str, age: int, relation: str = "户主", **extra: Any) -> dict[str, Any]:
+        birth = dt.date(today.year - age, 1, 1)  # ``age`` today
+        return {
+            "number": number, "township": "城关镇", "village": "红旗村", "head_name": head, "name": name,
+            "id_number": id_number("530321", birth, next(seq)), "relation": relation, "health": "健康",
+            "labour": "普通劳动力", "schooling": "非在校生", "main_cause": "因病", "status": "未脱贫", **extra,
+        }  # fmt: skip
+
+    out = {"status": "已脱贫", "exit_year": "2019", **dict.fromkeys(("food_ok", "clothing_ok", "education_ok",
+           "medical_ok", "housing_ok", "water_ok"), "是")}  # fmt: skip
+    cases = {  # household number: (its rows, what its file must say; "" for complete)
+        "C1": ([person("C1", "甲", "甲", 40), person("C1", "甲", "乙", 12, "子女", schooling="初中")], ""),
+        "C2": ([person("C2", "甲", "甲", 40, main_cause="")], "未填主要致贫原因"),
+        "C3": ([person("C3", "甲", "乙", 40)], "户主姓名“甲”与户主成员“乙”不一致"),
+        "C4": ([person("C4", "甲", "甲", 40, health="")], "成员甲未填健康状况"),
+        "C5": ([person("C5", "甲", "甲", 40, labour="")], "成员甲未填劳动技能"),
+        "C6": ([person("C6", "甲", "甲", 40, schooling="初中")], "成员甲40岁，在校生状况为“初中”，年龄与学段不符"),
+        "C7": ([person("C7", "甲", "甲", 40), person("C7", "甲", "乙", 9, "子女")], "处于义务教育年龄却为“非在校生”"),
+        "C8": ([person("C8", "甲", "甲", 40, income_wages=6000, income_total=7001.01)], "家庭年纯收入7001.01元与各项收入之和6000.00元不符"),
+        "C9": ([person("C9", "甲", "甲", 40, income_wages=6000, income_total=6001)], ""),
+        "C10": ([person("C10", "甲", "甲", 40, income_wages=6000, per_capita_income=3000),
+                 person("C10", "甲", "乙", 40, "配偶")], ""),
+        "C11": ([person("C11", "甲", "甲", 40, income_wages=6000, per_capita_income=2001.99),
+                 person("C11", "甲", "乙", 40, "配偶")], "人均纯收入2001.99元与家庭年纯收入÷人口（3000.00元）不符"),
+        "C12": ([person("C12", "甲", "甲", 40, **out)], ""),
+        "C13": ([person("C13", "甲", "甲", 40, **dict(out, water_ok="否"))], "已脱贫但“饮水安全有保障”未达标"),
+        "C14": ([person("C14", "甲", "甲", 40, **dict(out, housing_ok=""))], "已脱贫但未填“住房安全有保障”"),
+        "C15": ([person("C15", "甲", "甲", 40, **dict(out, exit_year=""))], "已脱贫但未填脱贫年度"),
+        "C16": ([person("C16", "", "甲", 40)], ""),  # a blank 户主姓名 is the 户主's name
+    }  # fmt: skip
+    rows = [r for household, _said in cases.values() for r in household]
+    checked: list[str] = []  # the households problems_of ran on, by number
+    problems_of, number_of = completeness.problems_of, {r["id_number"]: r["number"] for r in rows}
+
+    def spy(household: Any, members: Any, day: dt.date) -> list[str]:
+        checked.append(number_of[members[0][1]])
+        return problems_of(household, members, day)
+
+    monkeypatch.setattr(completeness, "problems_of", spy)
+    fast_report, slow_report, fast_saved, slow_saved = both_ways(world, xlsx_bytes(rows), "户.xlsx")
+    assert fast_report.saved and slow_report.saved
+    assert fast_saved == slow_saved
+    for number, (_rows, said) in cases.items():
+        problems = fast_saved[number][0]["problems"]
+        assert said in problems if said else problems == "", (number, problems)
+    # The fast path (first) checked the incomplete files, and C9, whose total is off by
+    # exactly the tolerance (screened within a margin); then the loader checked them all.
+    incomplete = [number for number, (_rows, said) in cases.items() if said]
+    assert checked == [*sorted([*incomplete, "C9"], key=lambda n: int(n[1:])), *cases]
+
+
+def test_a_hidden_first_sheet_goes_to_the_loader(world: World) -> None:
+    """The loader reads the first visible sheet; the fast path reads the first sheet, so
+    it declines when that one is hidden (an .xlsx is read eagerly, its states from the
+    workbook's own XML)."""
+    rows = awkward_rows()[:20]
+    book = openpyxl.load_workbook(io.BytesIO(openpyxl_bytes(rows)))
+    old = book.create_sheet("旧表", 0)
+    old.append(["户编号", "姓名"])
+    old.append(["X1", "不应导入"])
+    old.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    importer = HouseholdImporter(actor=world.alice, organisation=world.county)
+    report = importer.run(buffer.getvalue(), "户.xlsx")
+    assert not importer.fast and importer.declined == "the first sheet is hidden"
+    assert report.saved and report.created == 20
+    assert not Household.objects.filter(number="X1").exists()
+    # Shown again, the fast path takes it (and the file is refused: no 身份证号码 column).
+    book["旧表"].sheet_state = "visible"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    importer = HouseholdImporter(actor=world.alice, organisation=world.county)
+    assert not importer.run(buffer.getvalue(), "户.xlsx").saved
+    assert importer.declined == "header problems or no data"
