@@ -9,9 +9,11 @@ datetime), as the ORM would hand them over."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection
@@ -32,6 +34,21 @@ def _defaults(model: Any, fields: Sequence[Any], constants: dict[str, Any]) -> d
             defaults[f.attname] = None if f.null or f.primary_key else ""
     defaults.update(constants)
     return defaults
+
+
+@contextlib.contextmanager
+def without_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off during a bulk load. A load builds millions of
+    tuples, dicts and lists, none of them in a cycle, and each full collection walks them
+    all: 0.36-0.57 s of a 200,000-person household import (measured with gc.callbacks).
+    Reference counting still frees everything; collections resume afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def insert_rows(model: Any, rows: Iterable[dict[str, Any]], *, with_pk: bool = True, **constants: Any) -> int:

@@ -913,6 +913,12 @@ class HouseholdImporter(Importer):
         self, source: str | Path | bytes, filename: str = "", *, mode: str = Mode.ALL, dry_run: bool = False
     ) -> ImportReport:
         self.authorise()
+        from lvzhi.core.bulk import without_gc
+
+        with without_gc():
+            return self._run(source, filename, mode=mode, dry_run=dry_run)
+
+    def _run(self, source: str | Path | bytes, filename: str, *, mode: str, dry_run: bool) -> ImportReport:
         from lvzhi.households.columnar import Declined, read_frame
 
         loader = HouseholdLoader(actor=self.actor, organisation=self.organisation, progress=self.progress)
