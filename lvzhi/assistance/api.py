@@ -7,7 +7,6 @@ or bad input 400 with Chinese field errors (422 when the JSON itself has the wro
 from __future__ import annotations
 
 import datetime as dt
-import typing
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from lvzhi.assistance.figures import Filters, assistance_figures
 from lvzhi.assistance.matching import suggest
 from lvzhi.assistance.models import Campaign, Entry, Need, NeedKind, Target, Urgency
 from lvzhi.assistance.validation import PlaceLookup, validate_entry
+from lvzhi.core.api import api_user, typed
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import Invalid, NotFound
 from lvzhi.core.masking import HouseholdPrivacy
@@ -34,10 +34,6 @@ if TYPE_CHECKING:
     from lvzhi.members.models import Person
 
 router = Router()
-
-
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 def _organisation(user: User, code: str, *, figures: bool = False) -> Organisation:
@@ -65,7 +61,7 @@ class FiguresQuery(Schema):
 
 @router.get("/figures", summary="助推行动统计（动员面、参与率、捐资、捐物…，比率为0至1的小数）")
 def figures(request: HttpRequest, query: Query[FiguresQuery]) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     org = _organisation(user, query.organisation, figures=True)
     campaign = None
     if query.campaign:
@@ -174,7 +170,7 @@ def _entry(user: User, pk: int) -> Entry:
 @paginate(PageNumberPagination, page_size=50)
 def entries(request: HttpRequest, status: str | None = None, organisation: str | None = None) -> Any:
     # The queryset, not a list: the page is sliced in the database (a province's ledger).
-    qs = _entries(_user(request)).prefetch_related("persons")
+    qs = _entries(api_user(request)).prefetch_related("persons")
     if status:
         qs = qs.filter(status=status)
     if organisation:
@@ -184,7 +180,7 @@ def entries(request: HttpRequest, status: str | None = None, organisation: str |
 
 @router.post("/entries", response={201: EntryOut}, summary="填报助推台账（委员本人：待确认；机关：直接确认）")
 def create_entry(request: HttpRequest, payload: EntryIn) -> Status:
-    user = _user(request)
+    user = api_user(request)
     org = _organisation(user, payload.organisation)
     raw: dict[str, Any] = payload.dict(exclude={"organisation", "persons", "village", "township", "site"})
     place_errors = _resolve_place(raw, payload, org)
@@ -242,14 +238,14 @@ def _resolve_place(raw: dict[str, Any], payload: EntryIn, org: Organisation) -> 
 
 @router.post("/entries/{pk}/confirm", response=EntryOut, summary="确认台账（机关）")
 def confirm(request: HttpRequest, pk: int, payload: VersionIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     entry = actions.confirm_entry(actor=user, entry=_entry(user, pk), version=payload.version)
     return EntryOut.from_entry(_entry(user, entry.pk))
 
 
 @router.post("/entries/{pk}/reject", response=EntryOut, summary="退回台账（机关，须填写原因）")
 def reject(request: HttpRequest, pk: int, payload: VersionIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     entry = actions.reject_entry(actor=user, entry=_entry(user, pk), version=payload.version, reason=payload.reason)
     return EntryOut.from_entry(_entry(user, entry.pk))
 
@@ -258,15 +254,6 @@ def reject(request: HttpRequest, pk: int, payload: VersionIn) -> dict[str, Any]:
 # The pages' rules: a clerk of the household's county (or the city above) records, assigns,
 # closes and reopens; the member who took a need marks it met; leaders read. Everything else
 # about a need out of sight answers 404, exactly like a missing one.
-
-F = typing.TypeVar("F", bound=typing.Callable[..., typing.Any])
-
-
-def _typed(func: F) -> F:
-    """Resolve string annotations (``from __future__ import annotations``) before ``paginate``
-    wraps the view: Ninja reads the wrapper's signature with the pagination module's globals."""
-    func.__annotations__ = typing.get_type_hints(func, include_extras=True)
-    return func
 
 
 class In(Schema):
@@ -371,13 +358,13 @@ class NeedQuery(Schema):
 
 @router.get("/needs", response=list[NeedOut], summary="帮扶需求列表（本人可见范围）")
 @paginate(PageNumberPagination, page_size=50, max_page_size=200)
-@_typed
+@typed
 def list_needs(request: HttpRequest, filters: Query[NeedQuery]) -> Any:
     """机关和领导看本级（市级含所辖县区）的需求，委员看对接给自己的需求；与“帮扶需求”页面的筛选相同。"""
     parsed, errors = needs.parse_filters(filters.dict())
     if errors:
         raise Invalid(errors)
-    return needs.filtered_needs(_user(request), parsed)
+    return needs.filtered_needs(api_user(request), parsed)
 
 
 def _kind(value: str, errors: dict[str, str]) -> str:
@@ -408,7 +395,7 @@ def create_need(request: HttpRequest, payload: NeedIn) -> Status:
     """按户编号找到贫困户后登记需求，与“登记需求”页面相同。"""
     from lvzhi.households.models import Household
 
-    user = _user(request)
+    user = api_user(request)
     errors: dict[str, str] = {}
     kind = _kind(payload.kind, errors)
     urgency = _urgency(payload.urgency, errors)
@@ -442,7 +429,7 @@ def create_need(request: HttpRequest, payload: NeedIn) -> Status:
 
 @router.get("/needs/{need_id}", response=NeedDetailOut, summary="帮扶需求详情")
 def get_need(request: HttpRequest, need_id: int) -> dict[str, Any]:
-    return _need_detail(_user(request), need_id)
+    return _need_detail(api_user(request), need_id)
 
 
 class NeedEditIn(In):
@@ -455,7 +442,7 @@ class NeedEditIn(In):
 @router.patch("/needs/{need_id}", response=NeedDetailOut, summary="修改帮扶需求（待对接、已对接的）")
 def edit_need(request: HttpRequest, need_id: int, payload: NeedEditIn) -> dict[str, Any]:
     """只改提交了的字段：需求类别、紧急程度、需求描述。"""
-    user = _user(request)
+    user = api_user(request)
     need = needs.get_need_for(user, need_id)
     errors: dict[str, str] = {}
     data: dict[str, Any] = {}
@@ -510,7 +497,7 @@ def _person(person_id: int | None) -> Person:
 @router.post("/needs/{need_id}/status", response=NeedDetailOut, summary="变更帮扶需求状态")
 def change_status(request: HttpRequest, need_id: int, payload: StatusIn) -> dict[str, Any]:
     """已对接、已解决（对接委员本人或机关）、已关闭、重新打开；不允许的起始状态返回400及原因。"""
-    user = _user(request)
+    user = api_user(request)
     need = needs.get_need_for(user, need_id)
     action = STATUS_ACTIONS.get(payload.status.strip())
     if action is None:
@@ -534,7 +521,7 @@ class AssignIn(In):
 @router.post("/needs/{need_id}/assign", response=NeedDetailOut, summary="对接委员")
 def assign(request: HttpRequest, need_id: int, payload: AssignIn) -> dict[str, Any]:
     """把需求交给本县或上级政协的在任委员（已对接的可改派），记下匹配得分和理由并通知委员。"""
-    user = _user(request)
+    user = api_user(request)
     need = needs.get_need_for(user, need_id)
     needs.assign_need(actor=user, need=need, person=_person(payload.person), version=payload.version)
     return _need_detail(user, need_id)
@@ -561,7 +548,7 @@ class SuggestionOut(Schema):
 @router.get("/needs/{need_id}/suggestions", response=list[SuggestionOut], summary="推荐对接委员（按匹配得分排序）")
 def suggestions(request: HttpRequest, need_id: int, limit: int = 10) -> list[dict[str, Any]]:
     """本县及上级政协在任委员，对口的在前、得分高的在前，每人附可读的匹配理由（机关工作人员）。"""
-    user = _user(request)
+    user = api_user(request)
     need = needs.get_need_for(user, need_id)
     needs.require_manage_needs(user, need.organisation)
     if not 1 <= limit <= 50:

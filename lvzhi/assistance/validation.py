@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from lvzhi.assistance.models import QUANTITIES, ActionKind, Campaign, DemoSite, Target
@@ -151,6 +151,17 @@ class PlaceLookup:
     def __init__(self, organisation: Organisation) -> None:
         self.organisation = organisation
 
+    def villages(self) -> QuerySet[Village]:
+        """The villages of the committee and of those below it."""
+        from lvzhi.households.models import Village
+
+        return Village.objects.filter(organisation__path__startswith=self.organisation.path).select_related("township")
+
+    def sites(self) -> QuerySet[DemoSite]:
+        """The sites the committee runs or co-runs."""
+        org = self.organisation
+        return DemoSite.objects.filter(Q(organisation=org) | Q(partners=org)).distinct()
+
     @staticmethod
     def _id(value: object) -> int | None:
         if isinstance(value, bool):
@@ -161,10 +172,8 @@ class PlaceLookup:
         return int(text) if text.isdigit() else None
 
     def village(self, value: object, township: object = None) -> Village:
-        from lvzhi.households.models import Village
-
         org = self.organisation
-        villages = Village.objects.filter(organisation__path__startswith=org.path).select_related("township")
+        villages = self.villages()
         pk = self._id(value)
         if pk is not None:
             found = villages.filter(pk=pk).first()
@@ -191,7 +200,7 @@ class PlaceLookup:
 
     def site(self, value: object) -> DemoSite:
         org = self.organisation
-        sites = DemoSite.objects.filter(Q(organisation=org) | Q(partners=org)).distinct()
+        sites = self.sites()
         pk = self._id(value)
         if pk is not None:
             found = sites.filter(pk=pk).first()

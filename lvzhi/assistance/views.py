@@ -41,6 +41,7 @@ from lvzhi.assistance.validation import (
     MONEY_FIELDS,
     SEPARATORS,
     MemberLookup,
+    PlaceLookup,
     parse_count,
     parse_money,
     validate_entry,
@@ -195,13 +196,9 @@ class Places:
 
     @classmethod
     def of(cls, organisation: Organisation) -> Places:
-        villages = (
-            Village.objects.filter(organisation__path__startswith=organisation.path)
-            .select_related("township")
-            .order_by("township__name", "name", "pk")
-        )
-        sites = DemoSite.objects.filter(Q(organisation=organisation) | Q(partners=organisation)).distinct()
-        return cls(list(villages), list(sites.order_by("name", "pk")))
+        lookup = PlaceLookup(organisation)  # the same places as the import and the API
+        villages = lookup.villages().order_by("township__name", "name", "pk")
+        return cls(list(villages), list(lookup.sites().order_by("name", "pk")))
 
     def village(self, value: str) -> Village | None:
         return next((v for v in self.villages if str(v.pk) == value), None)

@@ -5,7 +5,6 @@ what the pages do. ID and mobile numbers are masked unless the user may see them
 from __future__ import annotations
 
 import datetime as dt
-import typing
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,8 +12,8 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import ConfigDict
 
-from lvzhi.accounts.models import User
 from lvzhi.accounts.scoping import can_see_personal_data
+from lvzhi.core.api import api_user, typed
 from lvzhi.core.errors import Forbidden, Invalid, NotFound
 from lvzhi.core.identity import mask_id_number, mask_mobile
 from lvzhi.members import actions
@@ -24,25 +23,13 @@ from lvzhi.members.validation import validate_member
 from lvzhi.organisations.models import Organisation
 
 router = Router()
-F = typing.TypeVar("F", bound=typing.Callable[..., typing.Any])
-
-
-def _typed(func: F) -> F:
-    """Resolve string annotations (``from __future__ import annotations``) before ``paginate``
-    wraps the view: Ninja reads the wrapper's signature with the pagination module's globals."""
-    func.__annotations__ = typing.get_type_hints(func, include_extras=True)
-    return func
 
 
 PERSONAL_FIELDS = ("id_number", "mobile")
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
-
-
 def _shows_personal(obj: Membership, context: dict[str, Any]) -> bool:
-    return can_see_personal_data(_user(context["request"]), obj.person_id)
+    return can_see_personal_data(api_user(context["request"]), obj.person_id)
 
 
 class MemberOut(Schema):
@@ -111,7 +98,7 @@ class MemberDetailOut(MemberOut):
     def resolve_seats(obj: Membership, context: dict[str, Any]) -> list[Membership]:
         """The person's other seats the user may see (a member of county and city)."""
         return list(
-            Membership.objects.visible_to(_user(context["request"]))
+            Membership.objects.visible_to(api_user(context["request"]))
             .filter(person_id=obj.person_id)
             .select_related("organisation")
             .order_by("organisation__path")
@@ -161,21 +148,21 @@ class MemberPatchIn(MemberFields):
 
 @router.get("", response=list[MemberOut], summary="委员名单")
 @paginate(PageNumberPagination, page_size=50, max_page_size=200)
-@_typed
+@typed
 def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> MembershipQuerySet:
     """与委员名单页面相同的筛选，按姓氏笔画为序。"""
     params = {key: getattr(filters, key) for key in FILTER_KEYS}
-    return member_list(_user(request), params)
+    return member_list(api_user(request), params)
 
 
 @router.get("/{member_id}", response=MemberDetailOut, summary="委员详情")
 def get_member(request: HttpRequest, member_id: int) -> Membership:
-    return actions.get_membership_for(_user(request), member_id)
+    return actions.get_membership_for(api_user(request), member_id)
 
 
 @router.post("", response={201: MemberDetailOut}, summary="新增委员")
 def create_member(request: HttpRequest, payload: MemberCreateIn) -> Status[Membership]:
-    user = _user(request)
+    user = api_user(request)
     org = Organisation.objects.visible_to(user).filter(code=payload.organisation.strip()).first()
     if org is None:
         raise NotFound("政协组织不存在")
@@ -192,7 +179,7 @@ def create_member(request: HttpRequest, payload: MemberCreateIn) -> Status[Membe
 @router.patch("/{member_id}", response=MemberDetailOut, summary="修改委员信息")
 def update_member(request: HttpRequest, member_id: int, payload: MemberPatchIn) -> Membership:
     """只修改提交的字段；version 过期（他人已保存）则返回409，不覆盖他人修改。"""
-    user = _user(request)
+    user = api_user(request)
     membership = actions.get_membership_for(user, member_id)
     actions.require_manage(user, membership.organisation)
     raw: dict[str, object] = payload.model_dump(exclude={"version"}, exclude_unset=True)

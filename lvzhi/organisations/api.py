@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import typing
 
 from django.db.models import Q
 from django.http import HttpRequest
@@ -12,24 +11,13 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from lvzhi.accounts.models import User
 from lvzhi.accounts.scoping import can_see_personal_data
+from lvzhi.core.api import api_user, typed
 from lvzhi.core.errors import NotFound
 from lvzhi.core.identity import mask_mobile
 from lvzhi.core.text import clean
 from lvzhi.organisations.models import BodyKind, HandlingUnit, HandlingUnitQuerySet, Organisation, Term
 
 router = Router()
-F = typing.TypeVar("F", bound=typing.Callable[..., typing.Any])
-
-
-def _typed(func: F) -> F:
-    """Resolve string annotations (``from __future__ import annotations``) before ``paginate``
-    wraps the view: Ninja reads the wrapper's signature with the pagination module's globals."""
-    func.__annotations__ = typing.get_type_hints(func, include_extras=True)
-    return func
-
-
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 class OrganisationOut(Schema):
@@ -83,7 +71,7 @@ class OrganisationDetailOut(OrganisationOut):
 
     @staticmethod
     def resolve_children(obj: Organisation, context: dict[str, object]) -> list[str]:
-        user = _user(context["request"])  # type: ignore[arg-type]
+        user = api_user(context["request"])  # type: ignore[arg-type]
         return list(Organisation.objects.visible_to(user).filter(parent=obj).values_list("code", flat=True))
 
 
@@ -126,13 +114,13 @@ class UnitFilters(Schema):
 
 @router.get("/organisations", response=list[OrganisationOut], summary="政协组织列表")
 def list_organisations(request: HttpRequest) -> list[Organisation]:
-    return list(Organisation.objects.visible_to(_user(request)).select_related("parent"))
+    return list(Organisation.objects.visible_to(api_user(request)).select_related("parent"))
 
 
 @router.get("/organisations/{code}", response=OrganisationDetailOut, summary="政协组织详情")
 def get_organisation(request: HttpRequest, code: str) -> Organisation:
     org = (
-        Organisation.objects.visible_to(_user(request))
+        Organisation.objects.visible_to(api_user(request))
         .select_related("parent")
         .prefetch_related("terms", "bodies")
         .filter(code=code)
@@ -145,9 +133,9 @@ def get_organisation(request: HttpRequest, code: str) -> Organisation:
 
 @router.get("/handling-units", response=list[UnitOut], summary="承办单位列表")
 @paginate(PageNumberPagination, page_size=50, max_page_size=200)
-@_typed
+@typed
 def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> HandlingUnitQuerySet:
-    qs = HandlingUnit.objects.visible_to(_user(request)).select_related("organisation")
+    qs = HandlingUnit.objects.visible_to(api_user(request)).select_related("organisation")
     if code := clean(filters.organisation):
         qs = qs.filter(organisation__code=code)
     if kind := clean(filters.kind):
@@ -159,7 +147,7 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> HandlingUni
 
 @router.get("/handling-units/{unit_id}", response=UnitDetailOut, summary="承办单位详情")
 def get_unit(request: HttpRequest, unit_id: int) -> HandlingUnit:
-    unit = HandlingUnit.objects.visible_to(_user(request)).select_related("organisation").filter(pk=unit_id).first()
+    unit = HandlingUnit.objects.visible_to(api_user(request)).select_related("organisation").filter(pk=unit_id).first()
     if unit is None:
         raise NotFound("承办单位不存在")
     return unit

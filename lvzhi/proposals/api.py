@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from lvzhi.accounts.models import Role, User
 from lvzhi.accounts.scoping import organisation_ids_in_scope
+from lvzhi.core.api import api_user, typed
 from lvzhi.core.dates import DateError, parse_date
 from lvzhi.core.errors import Invalid, NotFound
 from lvzhi.members.models import Membership, Person
@@ -57,18 +58,6 @@ from lvzhi.proposals.models import (
 from lvzhi.proposals.similarity import similar_proposals
 
 router = Router()
-F = typing.TypeVar("F", bound=typing.Callable[..., typing.Any])
-
-
-def _typed(func: F) -> F:
-    """Resolve string annotations (``from __future__ import annotations``) before ``paginate``
-    wraps the view: Ninja reads the wrapper's signature with the pagination module's globals."""
-    func.__annotations__ = typing.get_type_hints(func, include_extras=True)
-    return func
-
-
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 # Assignments without an approved reply (or opinion) yet: past their deadline, on a proposal
@@ -627,11 +616,11 @@ def proposal_list(user: User, filters: ProposalFilters) -> ProposalQuerySet:
 
 @router.get("", response=list[ProposalOut], summary="提案列表")
 @paginate(PageNumberPagination, page_size=50, max_page_size=200)
-@_typed
+@typed
 def list_proposals(request: HttpRequest, filters: Query[ProposalFilters]) -> ProposalQuerySet:
     """本人可见的提案：提案工作人员和领导看本级（市级含所辖县区）已提交的提案，委员看自己提出或受邀联名的提案和已公开的提案，
     承办单位看交给本单位办理的提案。可按政协、年度、状态、类别、类型、承办单位、重点提案、超期和关键词筛选。"""
-    return proposal_list(_user(request), filters)
+    return proposal_list(api_user(request), filters)
 
 
 class SimilarOut(Schema):
@@ -654,7 +643,7 @@ class SimilarFilters(Schema):
 def similar(request: HttpRequest, filters: Query[SimilarFilters]) -> list[dict[str, Any]]:
     """起草时查找本级政协今年和上一年案由相似的提案（按字二元组索引查找，不逐件比对）。
     委员只能查询自己所在的政协；本人不可见的提案只返回案由和相似度，涉密提案不返回。"""
-    user = _user(request)
+    user = api_user(request)
     org = Organisation.objects.filter(code=filters.organisation.strip()).first()
     if org is None or org.pk not in organisation_ids_in_scope(user):
         raise NotFound("政协组织不存在")
@@ -692,7 +681,7 @@ def similar(request: HttpRequest, filters: Query[SimilarFilters]) -> list[dict[s
 def get_proposal(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
     """提案全文、提案人（只含姓名）、交办和承办单位（期限、是否超期）、面商、答复、测评和办理记录。
     委员只看到审核通过的答复和自己的测评。"""
-    return proposal_detail(_user(request), proposal_id)
+    return proposal_detail(api_user(request), proposal_id)
 
 
 # -- proposals: draft and submit -----------------------------------------------------------
@@ -731,7 +720,7 @@ def _draft_data(payload: DraftFields, *, partial: bool) -> dict[str, Any]:
 @router.post("", response={201: ProposalDetailOut}, summary="起草提案")
 def create_proposal(request: HttpRequest, payload: DraftIn) -> Status[dict[str, Any]]:
     """委员起草本人的提案；提案工作人员为集体（党派、人民团体、专门委员会、界别、委员小组）起草集体提案，须写明 body_type 和 body_name。"""
-    user = _user(request)
+    user = api_user(request)
     org = Organisation.objects.filter(code=payload.organisation.strip()).first()
     if org is None or org.pk not in organisation_ids_in_scope(user):
         raise NotFound("政协组织不存在")
@@ -748,7 +737,7 @@ def create_proposal(request: HttpRequest, payload: DraftIn) -> Status[dict[str, 
 @router.patch("/{proposal_id}", response=ProposalDetailOut, summary="修改提案草稿")
 def update_proposal(request: HttpRequest, proposal_id: int, payload: DraftPatchIn) -> dict[str, Any]:
     """第一提案人修改草稿或退回修改的提案，只修改提交的字段。version 过期返回409。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _get_proposal(user, proposal_id)
     actions.update_draft(
         actor=user, proposal=proposal, data=_draft_data(payload, partial=True), version=payload.version
@@ -764,7 +753,7 @@ class CosignersIn(In):
 @router.post("/{proposal_id}/cosigners", response=ProposalDetailOut, summary="邀请联名")
 def invite_cosigners(request: HttpRequest, proposal_id: int, payload: CosignersIn) -> dict[str, Any]:
     """第一提案人邀请本级政协的委员联名（按 person_id 或委员编号），被邀请人确认后才计入提案人。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _get_proposal(user, proposal_id)
     if not proposal.signers.filter(person_id=user.person_id or 0, is_first=True).exists():
         # Not the first proposer: the action refuses (404 or 403) before any name is looked up.
@@ -791,7 +780,7 @@ class InvitationIn(In):
 @router.post("/{proposal_id}/invitation", response=ProposalDetailOut, summary="确认或谢绝联名")
 def respond_invitation(request: HttpRequest, proposal_id: int, payload: InvitationIn) -> dict[str, Any]:
     """受邀联名的委员确认或谢绝；提案进入审查后不能再确认。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _get_proposal(user, proposal_id)
     actions.respond_invitation(actor=user, proposal=proposal, accept=payload.accept)
     return proposal_detail(user, proposal_id)
@@ -800,7 +789,7 @@ def respond_invitation(request: HttpRequest, proposal_id: int, payload: Invitati
 @router.post("/{proposal_id}/submit", response=ProposalDetailOut, summary="提交提案")
 def submit(request: HttpRequest, proposal_id: int, payload: VersionIn) -> dict[str, Any]:
     """第一提案人提交草稿（或退回修改后的提案）；须填写情况分析、具体建议和类别。"""
-    user = _user(request)
+    user = api_user(request)
     actions.submit(actor=user, proposal=_get_proposal(user, proposal_id), version=payload.version)
     return proposal_detail(user, proposal_id)
 
@@ -812,7 +801,7 @@ class NoteIn(VersionIn):
 @router.post("/{proposal_id}/withdraw", response=ProposalDetailOut, summary="撤案")
 def withdraw(request: HttpRequest, proposal_id: int, payload: NoteIn) -> dict[str, Any]:
     """第一提案人在立案审查前撤回提案。"""
-    user = _user(request)
+    user = api_user(request)
     actions.withdraw(actor=user, proposal=_get_proposal(user, proposal_id), version=payload.version, note=payload.note)
     return proposal_detail(user, proposal_id)
 
@@ -831,7 +820,7 @@ def _office_proposal(user: User, proposal_id: int) -> Proposal:
 @router.post("/{proposal_id}/return", response=ProposalDetailOut, summary="退回修改")
 def return_for_revision(request: HttpRequest, proposal_id: int, payload: NoteIn) -> dict[str, Any]:
     """提案工作人员把待审查的提案退回提案人修改，须写明意见（note）。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _get_proposal(user, proposal_id)
     actions.return_for_revision(actor=user, proposal=proposal, note=payload.note, version=payload.version)
     return proposal_detail(user, proposal_id)
@@ -844,7 +833,7 @@ class FileIn(NoteIn):
 @router.post("/{proposal_id}/file", response=ProposalDetailOut, summary="立案")
 def file_proposal(request: HttpRequest, proposal_id: int, payload: FileIn) -> dict[str, Any]:
     """提案工作人员立案，按本级政协的编号格式给出本次会议的下一个编号。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _get_proposal(user, proposal_id)
     actions.file_proposal(
         actor=user, proposal=proposal, version=payload.version, category=payload.category.strip(), note=payload.note
@@ -860,7 +849,7 @@ class NotFileIn(NoteIn):
 @router.post("/{proposal_id}/not-file", response=ProposalDetailOut, summary="不予立案")
 def not_file(request: HttpRequest, proposal_id: int, payload: NotFileIn) -> dict[str, Any]:
     """提案工作人员以标准理由不予立案，可转为社情民意信息或意见建议，提案人所写内容不丢失。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _get_proposal(user, proposal_id)
     actions.not_file(
         actor=user,
@@ -880,7 +869,7 @@ class MergeIn(VersionIn):
 @router.post("/{proposal_id}/merge", response=ProposalDetailOut, summary="并案")
 def merge(request: HttpRequest, proposal_id: int, payload: MergeIn) -> dict[str, Any]:
     """把本提案并入本级政协的另一件提案；两件提案的提案人都会收到答复并测评。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _office_proposal(user, proposal_id)
     into = Proposal.objects.visible_to(user).filter(pk=payload.into).first()
     if into is None:
@@ -897,7 +886,7 @@ class KeyIn(VersionIn):
 @router.post("/{proposal_id}/key", response=ProposalDetailOut, summary="重点提案")
 def mark_key(request: HttpRequest, proposal_id: int, payload: KeyIn) -> dict[str, Any]:
     """确定或取消重点提案，并指定督办领导。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _office_proposal(user, proposal_id)
     supervisor = User.objects.filter(pk=payload.supervisor).first() if payload.supervisor else None
     actions.mark_key(
@@ -913,7 +902,7 @@ class ExcellentIn(VersionIn):
 @router.post("/{proposal_id}/excellent", response=ProposalDetailOut, summary="优秀提案")
 def mark_excellent(request: HttpRequest, proposal_id: int, payload: ExcellentIn) -> dict[str, Any]:
     """年终评为（或取消）优秀提案。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _get_proposal(user, proposal_id)
     actions.mark_excellent(actor=user, proposal=proposal, is_excellent=payload.is_excellent, version=payload.version)
     return proposal_detail(user, proposal_id)
@@ -975,7 +964,7 @@ def _resolve_units(
 @router.post("/{proposal_id}/assign", response=ProposalDetailOut, summary="交办")
 def assign(request: HttpRequest, proposal_id: int, payload: AssignIn) -> dict[str, Any]:
     """提案工作人员交办已立案的提案：单办（一个单位）、分办（各单位分别答复）或会办（一个主办单位，至少一个协办单位）。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _office_proposal(user, proposal_id)
     mode = _code(payload.mode, HandlingMode)
     units = _resolve_units(proposal, mode, payload.units, payload.unit_ids, payload.lead, require_lead=True)
@@ -996,7 +985,7 @@ class ReassignIn(VersionIn):
 @router.post("/{proposal_id}/reassign", response=ProposalDetailOut, summary="改派")
 def reassign(request: HttpRequest, proposal_id: int, payload: ReassignIn) -> dict[str, Any]:
     """提案工作人员改派：撤回部分交办，交给其他承办单位（承办单位不能自行转办）。"""
-    user = _user(request)
+    user = api_user(request)
     proposal = _office_proposal(user, proposal_id)
     mode = _code(payload.mode, HandlingMode) or proposal.handling_mode
     cancel = list(proposal.assignments.filter(pk__in=payload.cancel))
@@ -1011,7 +1000,7 @@ def reassign(request: HttpRequest, proposal_id: int, payload: ReassignIn) -> dic
 @router.post("/{proposal_id}/publish", response=ProposalDetailOut, summary="公开提案")
 def publish(request: HttpRequest, proposal_id: int, payload: VersionIn) -> dict[str, Any]:
     """把已答复的提案及审核通过的答复在公开页面公开（不含联系方式，涉密提案不能公开）。"""
-    user = _user(request)
+    user = api_user(request)
     actions.publish(actor=user, proposal=_get_proposal(user, proposal_id), version=payload.version)
     return proposal_detail(user, proposal_id)
 
@@ -1027,7 +1016,7 @@ class RateIn(In):
 @router.post("/{proposal_id}/rate", response=ProposalDetailOut, summary="测评答复")
 def rate(request: HttpRequest, proposal_id: int, payload: RateIn) -> dict[str, Any]:
     """每位提案人测评本轮答复；全部测评后，结果有不满意的退回重办（第二轮），否则办结。"""
-    user = _user(request)
+    user = api_user(request)
     actions.rate(
         actor=user,
         proposal=_get_proposal(user, proposal_id),
@@ -1163,10 +1152,10 @@ assignments_router = Router()
 
 @assignments_router.get("", response=list[AssignmentOut], summary="交办事项列表")
 @paginate(PageNumberPagination, page_size=50, max_page_size=200)
-@_typed
+@typed
 def list_assignments(request: HttpRequest, filters: Query[AssignmentFilters]) -> models.QuerySet[Assignment]:
     """承办单位看交给本单位的事项（按办理期限排序，含剩余天数）；提案工作人员看本级的全部交办，可按提案、单位、状态、超期筛选。"""
-    user = _user(request)
+    user = api_user(request)
     qs = visible_assignments(user).select_related("proposal__organisation", "unit")
     if (proposal := _int_param(filters.proposal, "proposal", "提案")) is not None:
         qs = qs.filter(proposal_id=proposal)
@@ -1183,13 +1172,13 @@ def list_assignments(request: HttpRequest, filters: Query[AssignmentFilters]) ->
 @assignments_router.get("/{assignment_id}", response=AssignmentDetailOut, summary="交办事项详情")
 def get_assignment(request: HttpRequest, assignment_id: int) -> dict[str, Any]:
     """交办事项及提案内容、面商记录、本单位的答复和延期申请；会办的主办单位可看到协办单位的意见。"""
-    return assignment_detail(_user(request), assignment_id)
+    return assignment_detail(api_user(request), assignment_id)
 
 
 @assignments_router.post("/{assignment_id}/accept", response=AssignmentDetailOut, summary="签收")
 def accept(request: HttpRequest, assignment_id: int) -> dict[str, Any]:
     """承办单位签收交办的提案。"""
-    user = _user(request)
+    user = api_user(request)
     actions.accept_assignment(actor=user, assignment=_get_assignment(user, assignment_id))
     return assignment_detail(user, assignment_id)
 
@@ -1201,7 +1190,7 @@ class ObjectIn(In):
 @assignments_router.post("/{assignment_id}/object", response=AssignmentDetailOut, summary="申请调整")
 def object_assignment(request: HttpRequest, assignment_id: int, payload: ObjectIn) -> dict[str, Any]:
     """承办单位在规定天数内申请调整（不能自行转办），由提案工作人员改派。"""
-    user = _user(request)
+    user = api_user(request)
     actions.object_assignment(actor=user, assignment=_get_assignment(user, assignment_id), reason=payload.reason)
     return assignment_detail(user, assignment_id)
 
@@ -1216,7 +1205,7 @@ class FaceToFaceIn(In):
 @assignments_router.post("/{assignment_id}/face-to-face", response=AssignmentDetailOut, summary="记录面商")
 def face_to_face(request: HttpRequest, assignment_id: int, payload: FaceToFaceIn) -> dict[str, Any]:
     """承办单位记录与提案人的面商（办理前或办理中）。"""
-    user = _user(request)
+    user = api_user(request)
     actions.record_face_to_face(
         actor=user,
         assignment=_get_assignment(user, assignment_id),
@@ -1235,7 +1224,7 @@ class AssistOpinionIn(In):
 @assignments_router.post("/{assignment_id}/assist-opinion", response=AssignmentDetailOut, summary="提交协办意见")
 def assist_opinion(request: HttpRequest, assignment_id: int, payload: AssistOpinionIn) -> dict[str, Any]:
     """会办的协办单位签收后向主办单位提交协办意见。"""
-    user = _user(request)
+    user = api_user(request)
     actions.send_assist_opinion(actor=user, assignment=_get_assignment(user, assignment_id), text=payload.text)
     return assignment_detail(user, assignment_id)
 
@@ -1254,7 +1243,7 @@ def reply(
 ) -> dict[str, Any]:
     """承办单位（单办、分办或会办的主办单位）提交答复，multipart/form-data：reply_class、content，
     以及盖章的答复函扫描件 letter（可选，不超过20MB）。答复经提案工作人员审核通过后提案人才能看到。"""
-    user = _user(request)
+    user = api_user(request)
     actions.submit_reply(
         actor=user,
         assignment=_get_assignment(user, assignment_id),
@@ -1273,7 +1262,7 @@ class ExtensionIn(In):
 @assignments_router.post("/{assignment_id}/extension", response=AssignmentDetailOut, summary="申请延期")
 def request_extension(request: HttpRequest, assignment_id: int, payload: ExtensionIn) -> dict[str, Any]:
     """承办单位申请延长办理期限，由提案工作人员审批。"""
-    user = _user(request)
+    user = api_user(request)
     actions.request_extension(
         actor=user,
         assignment=_get_assignment(user, assignment_id),
@@ -1306,7 +1295,7 @@ class ReviewIn(In):
 @replies_router.post("/{reply_id}/review", response=ProposalDetailOut, summary="审核答复")
 def review_reply(request: HttpRequest, reply_id: int, payload: ReviewIn) -> dict[str, Any]:
     """提案工作人员审核答复：通过（可更正类别），或写明理由退回。本轮应答复的单位全部通过后，提案进入测评。"""
-    user = _user(request)
+    user = api_user(request)
     reply = _get_reply(user, reply_id)
     actions.review_reply(
         actor=user, reply=reply, approve=payload.approve, note=payload.note, reply_class=payload.reply_class.strip()
@@ -1317,7 +1306,7 @@ def review_reply(request: HttpRequest, reply_id: int, payload: ReviewIn) -> dict
 @replies_router.get("/{reply_id}/letter", response={200: None}, summary="下载答复函")
 def reply_letter(request: HttpRequest, reply_id: int) -> FileResponse:
     """答复函扫描件（可看到该答复的用户）。"""
-    reply = _get_reply(_user(request), reply_id)
+    reply = _get_reply(api_user(request), reply_id)
     if not reply.letter:
         raise NotFound("该答复没有答复函")
     name = reply.letter.name.rsplit("/", 1)[-1]
@@ -1334,7 +1323,7 @@ class DecideIn(In):
 @extensions_router.post("/{extension_id}/decide", response=ProposalDetailOut, summary="审批延期申请")
 def decide_extension(request: HttpRequest, extension_id: int, payload: DecideIn) -> dict[str, Any]:
     """提案工作人员同意（办理期限改为申请的日期）或不同意延期申请。"""
-    user = _user(request)
+    user = api_user(request)
     ext = (
         ExtensionRequest.objects.filter(pk=extension_id, assignment__in=visible_assignments(user))
         .select_related("assignment")
