@@ -761,14 +761,19 @@ class HouseholdLoader:
                 townships[name].code = hh.data["township_code"]
                 townships[name].save(update_fields=["code"])
         villages = {(v.township_id, v.name): v for v in Village.objects.filter(organisation=org)}
+        places: dict[tuple[str, str], tuple[int, int]] = {}  # (township, village) names: their ids
         for hh in good:
-            township = townships[hh.data["township"]]
-            key = (township.pk, hh.data["village"])
-            if key not in villages:
-                villages[key] = Village.objects.create(
-                    organisation=org, township=township, name=hh.data["village"], code=hh.data.get("village_code") or ""
-                )
-            hh.data["township_id"], hh.data["village_id"] = township.pk, villages[key].pk
+            d = hh.data
+            place = (d["township"], d["village"])
+            if (where := places.get(place)) is None:
+                township = townships[place[0]]
+                key = (township.pk, place[1])
+                if key not in villages:
+                    villages[key] = Village.objects.create(
+                        organisation=org, township=township, name=place[1], code=d.get("village_code") or ""
+                    )
+                where = places[place] = (township.pk, villages[key].pk)
+            d["township_id"], d["village_id"] = where
         known = dict(Household.objects.filter(organisation=org).values_list("number", "pk"))
         now = timezone.now()
         new = [hh for hh in good if hh.number not in known]
