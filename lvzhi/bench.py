@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -268,6 +269,13 @@ def bench_matching() -> None:
 
 def main() -> None:
     tmp = tempfile.mkdtemp(prefix="lvzhi-bench-")
+    try:
+        _run(tmp)
+    finally:  # the throwaway database and var directory
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(tmp: str) -> None:
     os.environ.setdefault("LVZHI_VAR_DIR", tmp)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lvzhi.settings")
