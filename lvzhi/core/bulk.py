@@ -218,7 +218,7 @@ class BackgroundInserter:
         self.put(model, frame.columns, frame.rows(), as_text=False)
 
     def put(
-        self, model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]], as_text: bool = True, **constants: Any
+        self, model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]], *, as_text: bool = True, **constants: Any
     ) -> None:
         """Queue rows given as tuples in the order of ``names`` (attnames); every other column
         but the primary key comes from ``constants`` and then the fields' own defaults.

@@ -39,7 +39,8 @@ from lvzhi.core.excel import SpreadsheetError, csv_delimiter, decode_csv, load_s
 from lvzhi.core.identity import EARLIEST_BIRTH, ID_CHECK_CHARACTERS, ID_WEIGHTS
 from lvzhi.core.importing import HEADER_SEARCH_ROWS, ImportReport
 from lvzhi.core.text import clean
-from lvzhi.households.models import Relation
+from lvzhi.households.completeness import CHECKS, screen
+from lvzhi.households.models import Relation, Status
 
 if TYPE_CHECKING:
     from lvzhi.households.loading import HouseholdImporter, HouseholdLoader, _Pass
@@ -352,9 +353,7 @@ def _incomplete(
 ) -> list[int]:
     """The households (positions) whose files the completeness check may find incomplete
     (`completeness.screen`), their values as `_household_row` will hand them to it."""
-    from lvzhi.households.completeness import CHECKS, screen
     from lvzhi.households.loading import MONEY_KEYS
-    from lvzhi.households.models import Status
 
     def value(key: str, dtype: Any, convert: Callable[[Any], Any] = lambda v: v) -> pl.Series:
         table = [convert(v) for v in house[key].values]

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -48,6 +48,9 @@ from lvzhi.households.models import (
 )
 from lvzhi.members.validation import Field
 from lvzhi.organisations.models import Level, Organisation
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Progress = Callable[[int, int], None]
 logger = logging.getLogger(__name__)
@@ -269,7 +272,7 @@ class _Pass:
     total: int
     # The fast path's members (a Polars frame: "h", the household's position, and
     # PERSON_KEYS), which the save writes instead of the households' own lists.
-    members: Any = None
+    members: pl.DataFrame | None = None
 
 
 class HouseholdLoader:
@@ -741,7 +744,10 @@ class HouseholdLoader:
 
     @transaction.atomic
     def _save(
-        self, good: list[_Household], saved: Callable[[int], None] = lambda rows: None, frame: Any = None
+        self,
+        good: list[_Household],
+        saved: Callable[[int], None] = lambda rows: None,
+        frame: pl.DataFrame | None = None,
     ) -> tuple[int, int]:
         """Write the households and their members (all or nothing); ``saved`` hears how many
         of their rows have been handed to the writer, after each batch. ``frame``: the
